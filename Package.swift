@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "vicinotify",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vicinotify", targets: ["vicinotify"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The simulator (and later the metrics listener) is an HTTP server: NIOHTTP1 costs ~22 s per clean build.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // C libraries: module map + shim only.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+
+        // Model, differ, events, JSON encoding, sink interface. Depends on nothing.
+        .target(name: "VicinotifyCore"),
+        // Async HTTP over libcurl's multi interface, on its own thread.
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        // VICIdial non-agent API: request building, response parsing and classification, client.
+        .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
+        // One file per sink.
+        .target(name: "Sinks", dependencies: ["VicinotifyCore",
+                                               .product(name: "Logging", package: "swift-log")]),
+        // A VICIdial-compatible non_agent_api.php with a scriptable floor.
+        .target(name: "Simulator", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Configuration and the running daemon: sources -> differ -> sinks.
+        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Sinks", "CurlHTTP",
+                                                .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "vicinotify", dependencies: [
+            "Daemon", "Simulator", "VICIdial", "VicinotifyCore", "Sinks",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
+        .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "Simulator", "CurlHTTP", "VicinotifyCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "CurlHTTP"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Simulator", "VicinotifyCore", "Sinks",
+                                                        .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "Simulator"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,46 @@
+/// Builds non-agent API URLs. The password travels in the query string, so every URL also has a
+/// redacted twin for anything a person or a log may see.
+struct APIRequest {
+    var function: String
+    var fields: [(String, String)]
+
+    static func loggedInAgents(_ s: VICIdialSource) -> APIRequest {
+        var fields: [(String, String)] = [("show_sub_status", "YES"), ("stage", s.stage.rawValue)]
+        if s.header { fields.append(("header", "YES")) }
+        if !s.campaigns.isEmpty { fields.append(("campaigns", s.campaigns.joined(separator: "|"))) }
+        if !s.userGroups.isEmpty { fields.append(("user_groups", s.userGroups.joined(separator: "|"))) }
+        return APIRequest(function: "logged_in_agents", fields: fields)
+    }
+
+    static func agentStatus(_ s: VICIdialSource, agent: String) -> APIRequest {
+        var fields: [(String, String)] = [("agent_user", agent), ("stage", s.stage.rawValue), ("include_ip", "YES")]
+        if s.header { fields.append(("header", "YES")) }
+        return APIRequest(function: "agent_status", fields: fields)
+    }
+
+    func url(for s: VICIdialSource, redacted: Bool = false) -> String {
+        var q = "source=" + Self.percentEncode(s.apiSource) + "&user=" + Self.percentEncode(s.user)
+            + "&pass=" + (redacted ? "REDACTED" : Self.percentEncode(s.password))
+            + "&function=" + Self.percentEncode(function)
+        for (k, v) in fields { q += "&" + k + "=" + Self.percentEncode(v) }
+        return s.url + (s.url.contains("?") ? "&" : "?") + q
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                 UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                out += "%"
+                out.unicodeScalars.append(hex[Int(b >> 4)])
+                out.unicodeScalars.append(hex[Int(b & 0xF)])
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,87 @@
+/// How to poll one VICIdial server: where, as whom, what, and how often.
+public struct VICIdialSource: Sendable {
+    /// How a source learns the floor.
+    public enum Mode: String, Sendable {
+        /// One `logged_in_agents` request per poll for the whole floor.
+        case loggedInAgents = "logged_in_agents"
+        /// One `agent_status` request per watched agent per poll.
+        case agentStatus = "agent_status"
+    }
+
+    /// The field delimiter VICIdial is asked for (`stage`).
+    public enum Stage: String, Sendable, CaseIterable {
+        case pipe, csv, tab
+        public var delimiter: UInt8 {
+            switch self {
+            case .pipe: UInt8(ascii: "|")
+            case .csv: UInt8(ascii: ",")
+            case .tab: 0x09
+            }
+        }
+    }
+
+    public var name: String
+    /// The full `…/vicidial/non_agent_api.php` URL.
+    public var url: String
+    public var user: String
+    public var password: String
+    public var mode: Mode
+    /// `logged_in_agents` filters; empty means all.
+    public var campaigns: [String]
+    public var userGroups: [String]
+    /// `agent_status` watch list.
+    public var agents: [String]
+    public var stage: Stage
+    /// Ask for the header line and map columns by it.
+    public var header: Bool
+    /// Seconds between poll starts.
+    public var interval: Double
+    /// Seconds allowed for one request, connection included.
+    public var timeout: Double
+    public var connectTimeout: Double
+    /// The `source` field VICIdial logs for each request (2-20 of `[-_0-9a-zA-Z]`).
+    public var apiSource: String
+    /// `agent_status` requests in flight at once.
+    public var concurrency: Int
+    /// Consecutive failed polls before `vicidial.source.down`.
+    public var downAfter: Int
+    /// First wait after a login error; doubles per repeated login error up to `authBackoffMax`.
+    public var authBackoff: Double
+    public var authBackoffMax: Double
+    public var caFile: String?
+
+    public init(name: String, url: String, user: String, password: String, mode: Mode = .loggedInAgents,
+                campaigns: [String] = [], userGroups: [String] = [], agents: [String] = [],
+                stage: Stage = .tab, header: Bool = true, interval: Double = 1, timeout: Double = 5,
+                connectTimeout: Double = 3, apiSource: String = "vicinotify", concurrency: Int = 4,
+                downAfter: Int = 3, authBackoff: Double = 300, authBackoffMax: Double = 3600, caFile: String? = nil) {
+        self.name = name
+        self.url = url
+        self.user = user
+        self.password = password
+        self.mode = mode
+        self.campaigns = campaigns
+        self.userGroups = userGroups
+        self.agents = agents
+        self.stage = stage
+        self.header = header
+        self.interval = interval
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.apiSource = apiSource
+        self.concurrency = concurrency
+        self.downAfter = downAfter
+        self.authBackoff = authBackoff
+        self.authBackoffMax = authBackoffMax
+        self.caFile = caFile
+    }
+
+    /// `scheme://host[:port]` of `url`, for the CloudEvents `source` attribute.
+    public var authority: String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        let hostPort = rest[..<end]
+        return String(hostPort.split(separator: "@").last ?? hostPort)
+    }
+}

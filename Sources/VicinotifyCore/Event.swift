@@ -1,0 +1,106 @@
+/// The CloudEvents `type` of every event vicinotify emits.
+public enum EventType: String, Sendable, CaseIterable, Comparable {
+    case loggedIn = "vicidial.agent.logged_in"
+    case loggedOut = "vicidial.agent.logged_out"
+    case statusChanged = "vicidial.agent.status_changed"
+    case callChanged = "vicidial.agent.call_changed"
+    case updated = "vicidial.agent.updated"
+    case sourceDown = "vicidial.source.down"
+    case sourceUp = "vicidial.source.up"
+
+    /// Lower ranks win when one poll changes fields of several kinds.
+    var priority: Int { EventType.allCases.firstIndex(of: self)! }
+    public static func < (a: EventType, b: EventType) -> Bool { a.priority < b.priority }
+}
+
+/// One agent's change between two consecutive snapshots of a source.
+public struct AgentChange: Sendable, Equatable {
+    public var type: EventType
+    public var previous: AgentState?
+    public var current: AgentState?
+    /// Fields that differ; empty for `logged_in` and `logged_out`.
+    public var changed: [AgentField]
+    /// How long `previous` was observed; `nil` for `logged_in`.
+    public var previousStateSeconds: Double?
+
+    public var user: String { (current ?? previous)!.user }
+}
+
+/// What `vicidial.source.down` and `vicidial.source.up` report.
+public struct SourceHealthChange: Sendable, Equatable {
+    public var source: String
+    /// The polled URL, password redacted.
+    public var url: String
+    /// Failure class of the last failed poll (`login_incorrect`, `timeout`, …).
+    public var reason: String
+    /// Human-readable, secret-free description of the last failure.
+    public var message: String
+    public var failedPolls: Int
+    /// When the first failed poll of this outage completed.
+    public var since: Timestamp
+}
+
+/// One event as emitted: CloudEvents 1.0 attributes plus its data.
+public struct Event: Sendable {
+    public enum Payload: Sendable {
+        case agent(AgentChange, afterGap: Bool)
+        case source(SourceHealthChange)
+    }
+
+    public var id: String
+    /// CloudEvents `source`, e.g. `vicidial://dialer1.example.com`.
+    public var source: String
+    /// The configured name of the source that observed the event.
+    public var sourceName: String
+    public var type: EventType
+    public var subject: String
+    public var time: Timestamp
+    public var sequence: UInt64
+    public var payload: Payload
+
+    /// The agent's campaign and user group (the current one, or the last known for `logged_out`).
+    public var campaignID: String? {
+        if case .agent(let c, _) = payload { return (c.current ?? c.previous)?.campaignID }
+        return nil
+    }
+    public var userGroup: String? {
+        if case .agent(let c, _) = payload { return (c.current ?? c.previous)?.userGroup }
+        return nil
+    }
+
+    /// `sequence` as the zero-padded text that sorts like the number.
+    public var sequenceText: String { EventEncoder.sequenceText(sequence) }
+}
+
+/// An event rendered once to its final JSON bytes, with the attributes sinks filter and route on.
+/// Every sink delivers exactly these bytes, on every attempt.
+public struct EncodedEvent: Sendable, Hashable {
+    public var id: String
+    public var sequence: UInt64
+    public var type: EventType
+    public var subject: String
+    public var sourceName: String
+    public var campaignID: String
+    public var userGroup: String
+    public var time: Timestamp
+    public var json: [UInt8]
+
+    public init(id: String, sequence: UInt64, type: EventType, subject: String, sourceName: String,
+                campaignID: String, userGroup: String, time: Timestamp, json: [UInt8]) {
+        self.id = id
+        self.sequence = sequence
+        self.type = type
+        self.subject = subject
+        self.sourceName = sourceName
+        self.campaignID = campaignID
+        self.userGroup = userGroup
+        self.time = time
+        self.json = json
+    }
+
+    public init(_ event: Event) {
+        self.init(id: event.id, sequence: event.sequence, type: event.type, subject: event.subject,
+                  sourceName: event.sourceName, campaignID: event.campaignID ?? "", userGroup: event.userGroup ?? "",
+                  time: event.time, json: EventEncoder.encode(event))
+    }
+}

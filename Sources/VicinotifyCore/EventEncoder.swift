@@ -1,0 +1,117 @@
+/// Renders events as CloudEvents 1.0 structured-mode JSON, one compact object, fields in a fixed order.
+public enum EventEncoder {
+    public static func encode(_ event: Event) -> [UInt8] {
+        var w = JSONWriter()
+        w.bytes.reserveCapacity(900)
+        w.raw("{\"specversion\":\"1.0\",\"id\":"); w.string(event.id)
+        w.raw(",\"source\":"); w.string(event.source)
+        w.raw(",\"type\":"); w.string(event.type.rawValue)
+        w.raw(",\"subject\":"); w.string(event.subject)
+        w.raw(",\"time\":\""); event.time.appendRFC3339(to: &w.bytes)
+        w.raw("\",\"sequence\":\""); w.raw(sequenceText(event.sequence))
+        w.raw("\",\"datacontenttype\":\"application/json\",\"data\":")
+        switch event.payload {
+        case .agent(let change, let afterGap): agentData(change, afterGap: afterGap, into: &w)
+        case .source(let health): sourceData(health, type: event.type, time: event.time, into: &w)
+        }
+        w.raw("}")
+        return w.bytes
+    }
+
+    public static func sequenceText(_ sequence: UInt64) -> String {
+        let digits = String(sequence)
+        return String(repeating: "0", count: max(0, 18 - digits.count)) + digits
+    }
+
+    private static func agentData(_ c: AgentChange, afterGap: Bool, into w: inout JSONWriter) {
+        let agent = (c.current ?? c.previous)!
+        w.raw("{\"agent\":"); w.string(agent.user)
+        w.raw(",\"full_name\":"); w.string(agent.fullName)
+        w.raw(",\"campaign_id\":"); w.string(agent.campaignID)
+        w.raw(",\"user_group\":"); w.string(agent.userGroup)
+        w.raw(",\"previous\":"); state(c.previous, into: &w)
+        w.raw(",\"current\":"); state(c.current, into: &w)
+        w.raw(",\"changed\":[")
+        for (i, f) in c.changed.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.string(f.rawValue)
+        }
+        w.raw("],\"previous_state_seconds\":")
+        if let s = c.previousStateSeconds { w.seconds(s) } else { w.raw("null") }
+        w.raw(afterGap ? ",\"after_gap\":true}" : ",\"after_gap\":false}")
+    }
+
+    private static func state(_ s: AgentState?, into w: inout JSONWriter) {
+        guard let s else { w.raw("null"); return }
+        w.raw("{\"status\":"); w.string(s.status)
+        w.raw(",\"sub_status\":"); w.string(s.subStatus)
+        w.raw(",\"pause_code\":"); w.string(s.pauseCode)
+        w.raw(",\"lead_id\":"); w.int(s.leadID)
+        w.raw(",\"callerid\":"); w.string(s.callerID)
+        w.raw(",\"campaign_id\":"); w.string(s.campaignID)
+        w.raw(",\"user_group\":"); w.string(s.userGroup)
+        w.raw(",\"full_name\":"); w.string(s.fullName)
+        w.raw(",\"user_level\":"); w.int(Int64(s.userLevel))
+        w.raw(",\"session_id\":"); w.string(s.sessionID)
+        w.raw(",\"calls_today\":"); w.int(Int64(s.callsToday))
+        if let v = s.phoneNumber { w.raw(",\"phone_number\":"); w.string(v) }
+        if let v = s.vendorLeadCode { w.raw(",\"vendor_lead_code\":"); w.string(v) }
+        if let v = s.computerIP { w.raw(",\"computer_ip\":"); w.string(v) }
+        w.raw("}")
+    }
+
+    private static func sourceData(_ h: SourceHealthChange, type: EventType, time: Timestamp, into w: inout JSONWriter) {
+        w.raw("{\"source\":"); w.string(h.source)
+        w.raw(",\"url\":"); w.string(h.url)
+        w.raw(",\"reason\":"); w.string(h.reason)
+        w.raw(",\"message\":"); w.string(h.message)
+        w.raw(",\"failed_polls\":"); w.int(Int64(h.failedPolls))
+        w.raw(",\"since\":\""); h.since.appendRFC3339(to: &w.bytes)
+        w.raw("\"")
+        if type == .sourceUp { w.raw(",\"down_seconds\":"); w.seconds(time.seconds(since: h.since)) }
+        w.raw("}")
+    }
+}
+
+/// Appends JSON tokens to a byte buffer.
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+    public init() {}
+
+    public mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+    public mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    public mutating func int(_ v: Int64) { bytes.append(contentsOf: String(v).utf8) }
+
+    /// Seconds with millisecond precision and at least one fraction digit: `42.0`, `0.25`.
+    public mutating func seconds(_ v: Double) {
+        let ms = Int64((v * 1000).rounded())
+        int(ms / 1000)
+        bytes.append(UInt8(ascii: "."))
+        let frac = ms % 1000
+        if frac == 0 { bytes.append(UInt8(ascii: "0")); return }
+        var digits: [UInt8] = [UInt8(48 + frac / 100), UInt8(48 + frac / 10 % 10), UInt8(48 + frac % 10)]
+        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+        bytes.append(contentsOf: digits)
+    }
+
+    public mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,81 @@
+/// Everything one source remembers between polls: its last snapshot, its event sequence and its health.
+/// Feeding it poll results yields the events to emit. Pure: no clock, no I/O.
+public struct SourceTracker: Sendable {
+    /// The configured source name.
+    public let name: String
+    /// CloudEvents `source` attribute of this source's events.
+    public let eventSource: String
+    /// The polled URL with the password redacted, reported in health events.
+    public let redactedURL: String
+    /// Consecutive failed polls that make the source `down`.
+    public let downAfter: Int
+
+    public private(set) var agents: [String: ObservedAgent]
+    public private(set) var lastSequence: UInt64
+    /// Set at start and by a failed poll: the next successful poll may have missed changes.
+    public private(set) var gap: Bool = true
+    public private(set) var consecutiveFailures = 0
+    public private(set) var firstFailureAt: Timestamp?
+    public private(set) var isDown = false
+    private var ids: EventIDGenerator
+
+    public init(name: String, eventSource: String, redactedURL: String, downAfter: Int = 3,
+                agents: [String: ObservedAgent] = [:], lastSequence: UInt64 = 0,
+                idSeed: UInt64 = UInt64.random(in: .min ... .max)) {
+        self.name = name
+        self.eventSource = eventSource
+        self.redactedURL = redactedURL
+        self.downAfter = max(1, downAfter)
+        self.agents = agents
+        self.lastSequence = lastSequence
+        self.ids = EventIDGenerator(seed: idSeed)
+    }
+
+    /// A successful poll: `current` is every agent the source reports logged in, in server order.
+    public mutating func observe(_ current: [AgentState], at time: Timestamp) -> [Event] {
+        var events: [Event] = []
+        if isDown, let since = firstFailureAt {
+            events.append(healthEvent(.sourceUp, SourceHealthChange(
+                source: name, url: redactedURL, reason: "", message: "polling recovered",
+                failedPolls: consecutiveFailures, since: since), at: time))
+        }
+        isDown = false
+        consecutiveFailures = 0
+        firstFailureAt = nil
+        let (changes, next) = Differ.diff(previous: agents, current: current, at: time)
+        agents = next
+        let afterGap = gap
+        gap = false
+        events.reserveCapacity(events.count + changes.count)
+        for change in changes {
+            events.append(makeEvent(type: change.type, subject: change.user, at: time,
+                                    payload: .agent(change, afterGap: afterGap)))
+        }
+        return events
+    }
+
+    /// A failed poll. Changes nothing about the agents; may emit `vicidial.source.down`.
+    /// - Parameters:
+    ///   - reason: a stable failure class such as `timeout` or `login_incorrect`.
+    ///   - message: a description free of secrets.
+    public mutating func fail(reason: String, message: String, at time: Timestamp) -> [Event] {
+        gap = true
+        consecutiveFailures += 1
+        if firstFailureAt == nil { firstFailureAt = time }
+        guard !isDown, consecutiveFailures >= downAfter else { return [] }
+        isDown = true
+        return [healthEvent(.sourceDown, SourceHealthChange(
+            source: name, url: redactedURL, reason: reason, message: message,
+            failedPolls: consecutiveFailures, since: firstFailureAt!), at: time)]
+    }
+
+    private mutating func healthEvent(_ type: EventType, _ change: SourceHealthChange, at time: Timestamp) -> Event {
+        makeEvent(type: type, subject: name, at: time, payload: .source(change))
+    }
+
+    private mutating func makeEvent(type: EventType, subject: String, at time: Timestamp, payload: Event.Payload) -> Event {
+        lastSequence += 1
+        return Event(id: ids.next(at: time), source: eventSource, sourceName: name, type: type, subject: subject,
+                     time: time, sequence: lastSequence, payload: payload)
+    }
+}
