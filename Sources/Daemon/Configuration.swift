@@ -1,0 +1,222 @@
+import Foundation
+import VICIdial
+
+/// The run configuration (product.md, "Configuration"), validated. Relative paths are resolved against
+/// the configuration file's folder.
+public struct Configuration: Sendable {
+    public struct Source: Sendable {
+        public var vicidial: VICIdialSource
+        /// CloudEvents `source` of the events: `vicidial://host[:port]` unless set as `event_source`.
+        public var eventSource: String
+
+        public init(vicidial: VICIdialSource, eventSource: String) {
+            self.vicidial = vicidial
+            self.eventSource = eventSource
+        }
+    }
+
+    public var stateDirectory: String
+    public var sources: [Source]
+    public var stdoutEnabled: Bool
+
+    public init(stateDirectory: String, sources: [Source], stdoutEnabled: Bool = true) {
+        self.stateDirectory = stateDirectory
+        self.sources = sources
+        self.stdoutEnabled = stdoutEnabled
+    }
+
+    /// Reads and validates a configuration file.
+    /// - Throws: `ConfigurationError` listing every problem found.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(problems: ["\(path): cannot read the file"])
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(data, baseDirectory: base, environment: environment)
+    }
+
+    public static func parse(_ data: Data, baseDirectory: String, environment: [String: String]) throws -> Configuration {
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ConfigurationError(problems: ["$: not valid JSON (\((error as NSError).userInfo["NSDebugDescription"] ?? error))"])
+        }
+        var v = Validator(environment: environment, baseDirectory: baseDirectory)
+        let config = v.configuration(root)
+        if !v.problems.isEmpty { throw ConfigurationError(problems: v.problems) }
+        return config!
+    }
+}
+
+/// Every problem of a configuration, one line each, each naming its JSON path.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// Walks the JSON, collecting problems instead of stopping at the first.
+private struct Validator {
+    let environment: [String: String]
+    let baseDirectory: String
+    var problems: [String] = []
+
+    mutating func problem(_ path: String, _ message: String) { problems.append("\(path): \(message)") }
+
+    mutating func object(_ value: Any?, _ path: String, allowed: [String]) -> [String: Any]? {
+        guard let dict = value as? [String: Any] else {
+            problem(path, "expected an object")
+            return nil
+        }
+        for key in dict.keys.sorted() where !allowed.contains(key) {
+            problem(path + "." + key, "unknown key (allowed: \(allowed.joined(separator: ", ")))")
+        }
+        return dict
+    }
+
+    mutating func string(_ d: [String: Any], _ key: String, _ path: String, required: Bool = false) -> String? {
+        guard let value = d[key] else {
+            if required { problem(path + "." + key, "missing") }
+            return nil
+        }
+        guard let s = value as? String else { problem(path + "." + key, "expected a string"); return nil }
+        if required && s.isEmpty { problem(path + "." + key, "must not be empty") }
+        return s
+    }
+
+    mutating func strings(_ d: [String: Any], _ key: String, _ path: String) -> [String] {
+        guard let value = d[key] else { return [] }
+        guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
+            problem(path + "." + key, "expected a list of strings")
+            return []
+        }
+        let out = list as! [String]
+        for (i, s) in out.enumerated() where s.isEmpty || s.contains("|") {
+            problem("\(path).\(key)[\(i)]", "must be non-empty and must not contain '|'")
+        }
+        return out
+    }
+
+    mutating func duration(_ d: [String: Any], _ key: String, _ path: String, default def: Double) -> Double {
+        guard let value = d[key] else { return def }
+        guard let text = value as? String, let seconds = ConfigDuration.parse(text), seconds > 0 else {
+            problem(path + "." + key, "not a duration (write \"250ms\", \"1s\", \"5m\", \"24h\")")
+            return def
+        }
+        return seconds
+    }
+
+    mutating func int(_ d: [String: Any], _ key: String, _ path: String, default def: Int, range: ClosedRange<Int>) -> Int {
+        guard let value = d[key] else { return def }
+        guard let n = value as? NSNumber, !(value is Bool), Double(n.intValue) == n.doubleValue, range.contains(n.intValue) else {
+            problem(path + "." + key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return def
+        }
+        return n.intValue
+    }
+
+    mutating func configuration(_ root: Any) -> Configuration? {
+        guard let d = object(root, "$", allowed: ["state_dir", "sources", "sinks", "http"]) else { return nil }
+        let stateDir = string(d, "state_dir", "state_dir") ?? "var/vicinotify"
+        var sources: [Configuration.Source] = []
+        if let list = d["sources"] as? [Any], !list.isEmpty {
+            for (i, s) in list.enumerated() {
+                if let src = source(s, "sources[\(i)]") { sources.append(src) }
+            }
+        } else {
+            problem("sources", "expected a non-empty list of sources")
+        }
+        var names: [String: Int] = [:]
+        var eventSources: [String: Int] = [:]
+        for (i, s) in sources.enumerated() {
+            if let j = names[s.vicidial.name] { problem("sources[\(i)].name", "'\(s.vicidial.name)' is already the name of sources[\(j)]") }
+            names[s.vicidial.name] = names[s.vicidial.name] ?? i
+            if let j = eventSources[s.eventSource] {
+                problem("sources[\(i)].event_source", "'\(s.eventSource)' is already used by sources[\(j)]; set event_source so their event sequences stay apart")
+            }
+            eventSources[s.eventSource] = eventSources[s.eventSource] ?? i
+        }
+        var stdoutEnabled = true
+        if let sinks = d["sinks"] {
+            if let s = object(sinks, "sinks", allowed: ["stdout", "webhooks_file", "postgres"]) {
+                if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled", "retry"]) {
+                    if let e = o["enabled"] {
+                        if let b = e as? Bool { stdoutEnabled = b } else { problem("sinks.stdout.enabled", "expected true or false") }
+                    }
+                }
+                if s["webhooks_file"] != nil { problem("sinks.webhooks_file", "the webhook sink is not available in this version yet") }
+                if s["postgres"] != nil { problem("sinks.postgres", "the PostgreSQL sink is not available in this version yet") }
+            }
+        }
+        if d["http"] != nil { problem("http", "the metrics and health listener is not available in this version yet") }
+        return Configuration(stateDirectory: resolve(stateDir), sources: sources, stdoutEnabled: stdoutEnabled)
+    }
+
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    mutating func source(_ value: Any, _ p: String) -> Configuration.Source? {
+        let allowed = ["name", "url", "user", "password", "password_env", "mode", "campaigns", "user_groups", "agents",
+                       "interval", "timeout", "connect_timeout", "stage", "header", "api_source", "concurrency",
+                       "down_after", "auth_backoff", "event_source", "ca_file"]
+        guard let d = object(value, p, allowed: allowed) else { return nil }
+        let before = problems.count
+        let name = string(d, "name", p, required: true) ?? ""
+        if !name.isEmpty, !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            problem(p + ".name", "use letters, digits, '-' and '_' only")
+        }
+        let url = string(d, "url", p, required: true) ?? ""
+        var authority = ""
+        if !url.isEmpty {
+            if let u = URLComponents(string: url), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
+               let host = u.host, !host.isEmpty {
+                if u.user != nil || u.password != nil { problem(p + ".url", "must not carry credentials; use user and password") }
+                if u.query != nil { problem(p + ".url", "must not carry a query string") }
+                authority = host.contains(":") ? "[\(host)]" : host
+                if let port = u.port { authority += ":\(port)" }
+            } else {
+                problem(p + ".url", "not an http(s) URL")
+            }
+        }
+        let user = string(d, "user", p, required: true) ?? ""
+        var password = ""
+        switch (string(d, "password", p), string(d, "password_env", p)) {
+        case (let pw?, nil): password = pw
+        case (nil, let env?):
+            if let value = environment[env], !value.isEmpty { password = value } else {
+                problem(p + ".password_env", "environment variable \(env) is not set")
+            }
+        case (nil, nil): problem(p, "needs password or password_env")
+        case (_?, _?): problem(p, "give password or password_env, not both")
+        }
+        let modeText = string(d, "mode", p) ?? "logged_in_agents"
+        let mode = VICIdialSource.Mode(rawValue: modeText)
+        if mode == nil { problem(p + ".mode", "must be logged_in_agents or agent_status") }
+        let agents = strings(d, "agents", p)
+        if mode == .agentStatus && agents.isEmpty { problem(p + ".agents", "agent_status mode needs a list of agents") }
+        if mode == .loggedInAgents && !agents.isEmpty { problem(p + ".agents", "only used in agent_status mode") }
+        let stageText = string(d, "stage", p) ?? "tab"
+        let stage = VICIdialSource.Stage(rawValue: stageText)
+        if stage == nil { problem(p + ".stage", "must be pipe, csv or tab") }
+        var header = true
+        if let h = d["header"] { if let b = h as? Bool { header = b } else { problem(p + ".header", "expected true or false") } }
+        let apiSource = string(d, "api_source", p) ?? "vicinotify"
+        if !(2...20).contains(apiSource.count) || !apiSource.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            problem(p + ".api_source", "2 to 20 characters of [-_0-9a-zA-Z]")
+        }
+        let interval = duration(d, "interval", p, default: 1)
+        let timeout = duration(d, "timeout", p, default: 5)
+        let source = VICIdialSource(
+            name: name, url: url, user: user, password: password, mode: mode ?? .loggedInAgents,
+            campaigns: strings(d, "campaigns", p), userGroups: strings(d, "user_groups", p), agents: agents,
+            stage: stage ?? .tab, header: header, interval: interval, timeout: timeout,
+            connectTimeout: duration(d, "connect_timeout", p, default: min(3, timeout)), apiSource: apiSource,
+            concurrency: int(d, "concurrency", p, default: 4, range: 1...64),
+            downAfter: int(d, "down_after", p, default: 3, range: 1...1000),
+            authBackoff: duration(d, "auth_backoff", p, default: 300),
+            caFile: string(d, "ca_file", p).map(resolve))
+        let eventSource = string(d, "event_source", p) ?? "vicidial://\(authority)"
+        return problems.count == before ? Configuration.Source(vicidial: source, eventSource: eventSource) : nil
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Sinks
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: poll every configured source and deliver events to the sinks.",
+        discussion: """
+            SIGINT or SIGTERM stops polling, delivers what was already polled (for at most --drain-timeout),
+            and exits 0. A second signal exits at once.
+
+            Example:
+              VICIDIAL_PASS=... vicinotify run --config config.json | jq -c .
+            """)
+
+    @Option(help: "The configuration file (JSON).")
+    var config: String
+
+    @Flag(help: "Poll every source once, deliver, and exit; the exit code is 1 if any source failed.")
+    var once = false
+
+    @Option(help: "Seconds to keep delivering after a stop signal.")
+    var drainTimeout: Double = 10
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.bootstrap()
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.load(path: config)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+        let daemon = Daemon(configuration: configuration, sinks: Self.sinks(for: configuration, logger: logger), logger: logger)
+        let once = self.once
+        let drain = drainTimeout
+        let work = Task { await daemon.run(once: once, drainTimeout: drain) }
+        Termination.cancelOnSignal(work, logger: logger)
+        let reports = await work.value
+        if once && reports.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
+    }
+
+    static func sinks(for configuration: Configuration, logger: Logger) -> [any EventSink] {
+        var sinks: [any EventSink] = []
+        if configuration.stdoutEnabled {
+            signal(SIGPIPE, SIG_IGN)
+            sinks.append(StdoutSink(onClosed: {
+                logger.notice("standard output closed: stopping")
+                kill(getpid(), SIGTERM)
+            }))
+        }
+        return sinks
+    }
+}
+
+import Logging
+import VicinotifyCore

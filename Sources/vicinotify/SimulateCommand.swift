@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Simulator
+
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve a VICIdial-compatible non_agent_api.php on 127.0.0.1, with a scriptable floor.",
+        discussion: """
+            Prints the API URL on standard output once listening. The control interface (/sim/...) is
+            described in README.md.
+
+            Example:
+              vicinotify simulate --port 8080 --agents 100 --seed 3
+              curl 'http://127.0.0.1:8080/vicidial/non_agent_api.php?source=test&user=apiuser&pass=apipass&function=logged_in_agents&show_sub_status=YES'
+            """)
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "Agents on the floor.")
+    var agents = 20
+
+    @Option(help: "Seed of the simulated day.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Seconds between state changes; 0 = only when told through /sim/tick.")
+    var tick: Double = 1
+
+    @Option(help: "API user name.")
+    var user = "apiuser"
+
+    @Option(help: "API user password.")
+    var password = "apipass"
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.bootstrap()
+        var config = SimulatorConfiguration()
+        config.port = port
+        config.agents = agents
+        config.seed = seed
+        config.tickInterval = tick > 0 ? tick : nil
+        config.apiUser = user
+        config.apiPassword = password
+        let server = try await SimulatorServer.start(config, logger: logger)
+        FileHandle.standardOutput.write(Data((server.apiURL + "\n").utf8))
+        let work = Task<Void, Never> { while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) } }
+        Termination.cancelOnSignal(work, logger: logger)
+        await work.value
+        await server.shutdown()
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct Vicinotify: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "vicinotify",
+        abstract: "Watches VICIdial agents and turns every change of state into an event for your sinks.",
+        discussion: """
+            Examples:
+              vicinotify demo --duration 10 | jq -c '{type, subject}'
+              vicinotify run --config /etc/vicinotify/config.json
+              vicinotify check-config --config config.json
+            """,
+        version: version,
+        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self, BenchCommand.self]
+    )
+}
