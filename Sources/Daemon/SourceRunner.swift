@@ -45,7 +45,7 @@ struct SourceRunner: Sendable {
                 report = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
             case .failure(let failure):
                 events = tracker.fail(reason: failure.reason.rawValue, message: failure.message, at: time)
-                report = PollReport(source: source.name, time: time, failure: failure, agents: tracker.agents.count)
+                report = PollReport(source: source.name, time: time, failure: failure, agents: tracker.floor.count)
                 if failure.isCredentialProblem {
                     credentialFailures += 1
                     let exponent = Double(min(credentialFailures - 1, 16))

@@ -19,8 +19,6 @@ struct Reply: Sendable {
 /// `non_agent_api.php`: the bytes VICIdial 2.14 answers for `version`, `logged_in_agents` and
 /// `agent_status`, including every error line.
 enum NonAgentAPI {
-    static let loggedInHeader = ["user", "campaign_id", "session_id", "status", "lead_id", "callerid", "calls_today",
-                                 "full_name", "user_group", "user_level"]
     static let agentStatusHeader = ["status", "callerid", "lead_id", "campaign_id", "calls_today", "full_name",
                                     "user_group", "user_level", "pause_code", "real_time_sub_status", "phone_number",
                                     "vendor_lead_code", "session_id"]
@@ -113,17 +111,7 @@ enum NonAgentAPI {
             (campaigns.isEmpty || campaigns.contains($0.campaignID)) && (groups.isEmpty || groups.contains($0.userGroup))
         }
         if rows.isEmpty { return Reply(text: "ERROR: logged_in_agents NO LOGGED IN AGENTS: \(user)|\n") }
-        var out = ""
-        if p["header"] == "YES" {
-            out += (loggedInHeader + (subStatus ? ["pause_code", "sub_status"] : [])).joined(separator: d) + "\n"
-        }
-        for a in rows {
-            let lead = (a.subStatus == "PREVIEW" && !subStatus) ? 0 : a.leadID
-            var f = [a.user, a.campaignID, a.sessionID, a.status, String(lead), a.callerID, String(a.callsToday),
-                     a.fullName, a.userGroup, String(a.userLevel)]
-            if subStatus { f += [a.pauseCode, a.subStatus] }
-            out += f.joined(separator: d) + "\n"
-        }
+        let out = VICIdialText.loggedInAgents(rows, delimiter: d, header: p["header"] == "YES", subStatus: subStatus)
         return Reply(text: out)
     }
 
@@ -147,5 +135,27 @@ enum NonAgentAPI {
         if ip, let addr = a.computerIP { f.append(addr) }
         out += f.joined(separator: d) + "\n"
         return Reply(text: out)
+    }
+}
+
+/// Renders rows exactly as VICIdial prints them. Public so benchmarks can build large floors.
+public enum VICIdialText {
+    static let loggedInHeader = ["user", "campaign_id", "session_id", "status", "lead_id", "callerid", "calls_today",
+                                 "full_name", "user_group", "user_level"]
+
+    /// A `logged_in_agents` body for these rows (not the `NO LOGGED IN AGENTS` error: `rows` must not be empty).
+    public static func loggedInAgents(_ rows: [SimAgent], delimiter d: String, header: Bool, subStatus: Bool) -> String {
+        var out = ""
+        if header {
+            out += (loggedInHeader + (subStatus ? ["pause_code", "sub_status"] : [])).joined(separator: d) + "\n"
+        }
+        for a in rows {
+            let lead = (a.subStatus == "PREVIEW" && !subStatus) ? 0 : a.leadID
+            var f = [a.user, a.campaignID, a.sessionID, a.status, String(lead), a.callerID, String(a.callsToday),
+                     a.fullName, a.userGroup, String(a.userLevel)]
+            if subStatus { f += [a.pauseCode, a.subStatus] }
+            out += f.joined(separator: d) + "\n"
+        }
+        return out
     }
 }

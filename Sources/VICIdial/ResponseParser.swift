@@ -29,23 +29,25 @@ public enum ResponseParser {
         }
         var rows = lines[...]
         var layout = Layout(loggedInColumns, positional: true)
-        if let first = rows.first, fields(first, delimiter).first?.elementsEqual("user".utf8) == true {
-            layout = Layout(fields(first, delimiter).map { String(decoding: $0, as: UTF8.self) }, positional: false)
+        var scan = FieldScanner()
+        if let first = rows.first, scan.scan(first, delimiter), first[scan.ranges[0]].elementsEqual("user".utf8) {
+            layout = Layout(scan.ranges.map { String(decoding: first[$0], as: UTF8.self) }, positional: false)
             rows = rows.dropFirst()
-            guard layout.index["user"] != nil, layout.index["status"] != nil else {
+            guard layout.user >= 0, layout.status >= 0 else {
                 return .failure(PollFailure(.unparseable, "header line lacks the user or status column"))
             }
         }
+        // Builds before 2.14 without show_sub_status support print 10 columns.
+        let legacy = Layout(Array(loggedInColumns.prefix(10)), positional: true)
         var agents: [AgentState] = []
         agents.reserveCapacity(rows.count)
         for (n, row) in rows.enumerated() {
-            let f = fields(row, delimiter)
-            var cols = layout
-            if cols.positional && f.count == 10 { cols = Layout(Array(loggedInColumns.prefix(10)), positional: true) }
-            guard let m = cols.map(f, delimiter: delimiter) else {
-                return .failure(PollFailure(.unparseable, "row \(n + 1) has \(f.count) fields, expected \(cols.names.count)"))
+            scan.scan(row, delimiter)
+            let cols = layout.positional && scan.ranges.count == 10 ? legacy : layout
+            guard scan.fold(to: cols) else {
+                return .failure(PollFailure(.unparseable, "row \(n + 1) has \(scan.ranges.count) fields, expected \(cols.count)"))
             }
-            switch m.agent(user: nil, status: m["status"]) {
+            switch cols.agent(body, scan.ranges, user: nil) {
             case .success(let a): agents.append(a)
             case .failure(let why): return .failure(PollFailure(.unparseable, "row \(n + 1): \(why.message)"))
             }
@@ -66,23 +68,24 @@ public enum ResponseParser {
         }
         var rows = lines[...]
         var layout = Layout(agentStatusColumns, positional: true)
-        if let first = rows.first, fields(first, delimiter).first?.elementsEqual("status".utf8) == true {
-            layout = Layout(fields(first, delimiter).map { String(decoding: $0, as: UTF8.self) }, positional: false)
+        var scan = FieldScanner()
+        if let first = rows.first, scan.scan(first, delimiter), first[scan.ranges[0]].elementsEqual("status".utf8) {
+            layout = Layout(scan.ranges.map { String(decoding: first[$0], as: UTF8.self) }, positional: false)
             rows = rows.dropFirst()
         }
         guard rows.count == 1, let row = rows.first else {
             return .failure(PollFailure(.unparseable, "expected one agent row, got \(rows.count)"))
         }
-        let f = fields(row, delimiter)
+        scan.scan(row, delimiter)
         var cols = layout
         // computer_ip is only there when VICIdial finds an old enough login record.
-        if cols.names.last == "computer_ip", f.count < cols.names.count || !looksLikeIP(f.last!) {
+        if cols.names.last == "computer_ip", scan.ranges.count < cols.count || !looksLikeIP(row[scan.ranges.last!]) {
             cols = Layout(Array(cols.names.dropLast()), positional: cols.positional)
         }
-        guard let m = cols.map(f, delimiter: delimiter) else {
-            return .failure(PollFailure(.unparseable, "row has \(f.count) fields, expected \(cols.names.count)"))
+        guard scan.fold(to: cols) else {
+            return .failure(PollFailure(.unparseable, "row has \(scan.ranges.count) fields, expected \(cols.count)"))
         }
-        switch m.agent(user: agent, status: m["status"]) {
+        switch cols.agent(body, scan.ranges, user: agent) {
         case .success(let a): return .success(.loggedIn(a))
         case .failure(let why): return .failure(PollFailure(.unparseable, why.message))
         }
@@ -143,10 +146,6 @@ public enum ResponseParser {
         return Redactor.redact(text, password: password)
     }
 
-    static func fields(_ line: ArraySlice<UInt8>, _ delimiter: UInt8) -> [ArraySlice<UInt8>] {
-        line.split(separator: delimiter, omittingEmptySubsequences: false)
-    }
-
     static func snippet(_ body: [UInt8], password: String) -> String {
         var text = String(decoding: body.prefix(300), as: UTF8.self)
         if let t = text.range(of: "<title>", options: .caseInsensitive),
@@ -162,74 +161,93 @@ public enum ResponseParser {
     }
 }
 
-/// Column names of a row layout and their positions.
-struct Layout {
-    let names: [String]
-    let index: [String: Int]
-    /// Taken from the API docs rather than a header line.
-    let positional: Bool
+/// Splits a row into field ranges (indices into the body), reusing one buffer for every row.
+struct FieldScanner {
+    var ranges: [Range<Int>] = []
 
-    init(_ names: [String], positional: Bool) {
-        self.names = names
-        var index: [String: Int] = [:]
-        for (i, n) in names.enumerated() where index[n] == nil { index[n] = i }
-        self.index = index
-        self.positional = positional
+    /// Always true, so it can sit in a condition list.
+    @discardableResult
+    mutating func scan(_ line: ArraySlice<UInt8>, _ delimiter: UInt8) -> Bool {
+        ranges.removeAll(keepingCapacity: true)
+        var start = line.startIndex
+        line.withUnsafeBufferPointer { buf in
+            for (i, b) in buf.enumerated() where b == delimiter {
+                ranges.append(start..<(line.startIndex + i))
+                start = line.startIndex + i + 1
+            }
+        }
+        ranges.append(start..<line.endIndex)
+        return true
     }
 
-    /// Maps a row; extra fields (an unquoted delimiter inside `full_name`) are folded back into the name.
-    func map(_ f: [ArraySlice<UInt8>], delimiter: UInt8) -> MappedRow? {
-        let extra = f.count - names.count
-        if extra == 0 { return MappedRow(layout: self, fields: f, delimiter: delimiter) }
-        guard extra > 0, let nameAt = index["full_name"] else { return nil }
-        var folded = Array(f[..<nameAt])
-        folded.append(ArraySlice(f[nameAt...(nameAt + extra)].joined(separator: [delimiter])))
-        folded.append(contentsOf: f[(nameAt + extra + 1)...])
-        return MappedRow(layout: self, fields: folded, delimiter: delimiter)
+    /// Folds the extra fields of an unquoted delimiter inside `full_name` back into the name.
+    /// Returns false when the row cannot match `layout`.
+    mutating func fold(to layout: Layout) -> Bool {
+        let extra = ranges.count - layout.count
+        if extra == 0 { return true }
+        guard extra > 0, layout.fullName >= 0 else { return false }
+        let at = layout.fullName
+        ranges[at] = ranges[at].lowerBound..<ranges[at + extra].upperBound
+        ranges.removeSubrange((at + 1)...(at + extra))
+        return true
     }
 }
 
-struct MappedRow {
-    let layout: Layout
-    let fields: [ArraySlice<UInt8>]
-    let delimiter: UInt8
+/// Column names of a row layout and the position of every field we read (-1: absent).
+struct Layout {
+    let names: [String]
+    /// Taken from the API docs rather than a header line.
+    let positional: Bool
+    let user, status, subStatus, pauseCode, leadID, callerID, campaignID, sessionID, callsToday: Int
+    let fullName, userGroup, userLevel, phoneNumber, vendorLeadCode, computerIP: Int
 
-    subscript(_ name: String) -> String? {
-        layout.index[name].map { String(decoding: fields[$0], as: UTF8.self) }
+    var count: Int { names.count }
+
+    init(_ names: [String], positional: Bool) {
+        self.names = names
+        self.positional = positional
+        func at(_ n: String...) -> Int { n.lazy.compactMap { names.firstIndex(of: $0) }.first ?? -1 }
+        user = at("user"); status = at("status"); subStatus = at("sub_status", "real_time_sub_status")
+        pauseCode = at("pause_code"); leadID = at("lead_id"); callerID = at("callerid", "call_id")
+        campaignID = at("campaign_id"); sessionID = at("session_id"); callsToday = at("calls_today")
+        fullName = at("full_name"); userGroup = at("user_group"); userLevel = at("user_level")
+        phoneNumber = at("phone_number"); vendorLeadCode = at("vendor_lead_code"); computerIP = at("computer_ip")
     }
 
-    private func int(_ name: String) -> Result<Int64, RowError> {
-        guard let i = layout.index[name] else { return .success(0) }
-        let f = fields[i]
-        if f.isEmpty { return .success(0) }
-        var v: Int64 = 0
-        for b in f {
-            guard b >= 48, b <= 57, v < Int64.max / 10 - 10 else {
-                return .failure(RowError("\(name) '\(String(decoding: f.prefix(20), as: UTF8.self))' is not a number"))
+    /// Builds the agent of one folded row. `fixedUser` is the requested agent of an `agent_status` answer,
+    /// whose row has no user column; it also marks the fields only `agent_status` reports.
+    func agent(_ body: [UInt8], _ f: [Range<Int>], user fixedUser: String?) -> Result<AgentState, RowError> {
+        func text(_ col: Int) -> String { col < 0 ? "" : String(decoding: body[f[col]], as: UTF8.self) }
+        func number(_ col: Int, _ name: String) throws(RowError) -> Int64 {
+            guard col >= 0 else { return 0 }
+            var v: Int64 = 0
+            for b in body[f[col]] {
+                guard b >= 48, b <= 57, v < Int64.max / 10 - 10 else {
+                    throw RowError("\(name) '\(String(decoding: body[f[col]].prefix(20), as: UTF8.self))' is not a number")
+                }
+                v = v * 10 + Int64(b - 48)
             }
-            v = v * 10 + Int64(b - 48)
+            return v
         }
-        return .success(v)
-    }
-
-    func agent(user fixedUser: String?, status: String?) -> Result<AgentState, RowError> {
-        guard let user = fixedUser ?? self["user"], !user.isEmpty else { return .failure(RowError("empty user")) }
-        guard let status, !status.isEmpty,
-              status.utf8.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 })
-        else { return .failure(RowError("status '\(status?.prefix(20) ?? "")' is not a VICIdial status")) }
-        let lead: Int64, calls: Int64, level: Int64
-        switch int("lead_id") { case .success(let v): lead = v; case .failure(let e): return .failure(e) }
-        switch int("calls_today") { case .success(let v): calls = v; case .failure(let e): return .failure(e) }
-        switch int("user_level") { case .success(let v): level = v; case .failure(let e): return .failure(e) }
-        return .success(AgentState(
-            user: user, status: status,
-            subStatus: self["sub_status"] ?? self["real_time_sub_status"] ?? "",
-            pauseCode: self["pause_code"] ?? "", leadID: lead, callerID: self["callerid"] ?? self["call_id"] ?? "",
-            campaignID: self["campaign_id"] ?? "", sessionID: self["session_id"] ?? "", callsToday: Int(calls),
-            fullName: self["full_name"] ?? "", userGroup: self["user_group"] ?? "", userLevel: Int(level),
-            phoneNumber: fixedUser == nil ? nil : (self["phone_number"] ?? ""),
-            vendorLeadCode: fixedUser == nil ? nil : (self["vendor_lead_code"] ?? ""),
-            computerIP: fixedUser == nil ? nil : (self["computer_ip"] ?? "")))
+        let user = fixedUser ?? text(self.user)
+        guard !user.isEmpty else { return .failure(RowError("empty user")) }
+        let statusBytes = status < 0 ? [][...] : body[f[status]]
+        guard !statusBytes.isEmpty,
+              statusBytes.allSatisfy({ ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 })
+        else { return .failure(RowError("status '\(String(decoding: statusBytes.prefix(20), as: UTF8.self))' is not a VICIdial status")) }
+        do {
+            let watch = fixedUser != nil
+            return .success(AgentState(
+                user: user, status: String(decoding: statusBytes, as: UTF8.self), subStatus: text(subStatus),
+                pauseCode: text(pauseCode), leadID: try number(leadID, "lead_id"), callerID: text(callerID),
+                campaignID: text(campaignID), sessionID: text(sessionID),
+                callsToday: Int(try number(callsToday, "calls_today")), fullName: text(fullName),
+                userGroup: text(userGroup), userLevel: Int(try number(userLevel, "user_level")),
+                phoneNumber: watch ? text(phoneNumber) : nil, vendorLeadCode: watch ? text(vendorLeadCode) : nil,
+                computerIP: watch ? text(computerIP) : nil))
+        } catch {
+            return .failure(error)
+        }
     }
 }
 

@@ -8,7 +8,7 @@ public enum EventEncoder {
         w.raw(",\"type\":"); w.string(event.type.rawValue)
         w.raw(",\"subject\":"); w.string(event.subject)
         w.raw(",\"time\":\""); event.time.appendRFC3339(to: &w.bytes)
-        w.raw("\",\"sequence\":\""); w.raw(sequenceText(event.sequence))
+        w.raw("\",\"sequence\":\""); w.padded(event.sequence, width: 18)
         w.raw("\",\"datacontenttype\":\"application/json\",\"data\":")
         switch event.payload {
         case .agent(let change, let afterGap): agentData(change, afterGap: afterGap, into: &w)
@@ -19,8 +19,9 @@ public enum EventEncoder {
     }
 
     public static func sequenceText(_ sequence: UInt64) -> String {
-        let digits = String(sequence)
-        return String(repeating: "0", count: max(0, 18 - digits.count)) + digits
+        var w = JSONWriter()
+        w.padded(sequence, width: 18)
+        return String(decoding: w.bytes, as: UTF8.self)
     }
 
     private static func agentData(_ c: AgentChange, afterGap: Bool, into w: inout JSONWriter) {
@@ -83,7 +84,37 @@ public struct JSONWriter {
     }
     public mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
-    public mutating func int(_ v: Int64) { bytes.append(contentsOf: String(v).utf8) }
+    public mutating func int(_ v: Int64) {
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits, as bytes, right-aligned
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            repeat {
+                n += 1
+                buf[24 - n] = UInt8(48 + m % 10)
+                m /= 10
+            } while m > 0
+            bytes.append(contentsOf: buf[(24 - n)...])
+        }
+    }
+
+    /// An unsigned number left-padded with zeros to `width` digits.
+    public mutating func padded(_ v: UInt64, width: Int) {
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var m = v
+        var digits = 1
+        var rest = v
+        while rest >= 10 { rest /= 10; digits += 1 }
+        let w = min(max(width, digits), 24)
+        withUnsafeMutableBytes(of: &text) { buf in
+            for i in stride(from: w - 1, through: 0, by: -1) {
+                buf[i] = UInt8(48 + m % 10)
+                m /= 10
+            }
+            bytes.append(contentsOf: buf[..<w])
+        }
+    }
 
     /// Seconds with millisecond precision and at least one fraction digit: `42.0`, `0.25`.
     public mutating func seconds(_ v: Double) {
@@ -99,6 +130,16 @@ public struct JSONWriter {
 
     public mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        var s = s
+        let clean = s.withUTF8 { buf in
+            guard !buf.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            bytes.append(contentsOf: buf)
+            return true
+        }
+        if clean {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)

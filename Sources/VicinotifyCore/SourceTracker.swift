@@ -10,7 +10,7 @@ public struct SourceTracker: Sendable {
     /// Consecutive failed polls that make the source `down`.
     public let downAfter: Int
 
-    public private(set) var agents: [String: ObservedAgent]
+    public private(set) var floor: AgentFloor
     public private(set) var lastSequence: UInt64
     /// Set at start and by a failed poll: the next successful poll may have missed changes.
     public private(set) var gap: Bool = true
@@ -20,13 +20,13 @@ public struct SourceTracker: Sendable {
     private var ids: EventIDGenerator
 
     public init(name: String, eventSource: String, redactedURL: String, downAfter: Int = 3,
-                agents: [String: ObservedAgent] = [:], lastSequence: UInt64 = 0,
+                floor: AgentFloor = AgentFloor(), lastSequence: UInt64 = 0,
                 idSeed: UInt64 = UInt64.random(in: .min ... .max)) {
         self.name = name
         self.eventSource = eventSource
         self.redactedURL = redactedURL
         self.downAfter = max(1, downAfter)
-        self.agents = agents
+        self.floor = floor
         self.lastSequence = lastSequence
         self.ids = EventIDGenerator(seed: idSeed)
     }
@@ -42,8 +42,7 @@ public struct SourceTracker: Sendable {
         isDown = false
         consecutiveFailures = 0
         firstFailureAt = nil
-        let (changes, next) = Differ.diff(previous: agents, current: current, at: time)
-        agents = next
+        let changes = floor.update(to: current, at: time)
         let afterGap = gap
         gap = false
         events.reserveCapacity(events.count + changes.count)

@@ -1,2 +1,13 @@
 import ArgumentParser
-struct BenchCommand: AsyncParsableCommand { static let configuration = CommandConfiguration(commandName: "bench") }
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Built-in benchmarks. Build with -c release before trusting the numbers.",
+        discussion: """
+            Examples:
+              vicinotify bench core
+              vicinotify bench floor --agents 5000 --duration 30
+            """,
+        subcommands: [CoreBenchmark.self, FloorBenchmark.self])
+}

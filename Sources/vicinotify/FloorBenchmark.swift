@@ -1,0 +1,77 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+import VICIdial
+import VicinotifyCore
+
+/// The poller's own cost on a steady floor: the simulator runs in a child process, so only the poller's
+/// CPU time and memory are counted.
+struct FloorBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "floor",
+        abstract: "CPU and memory of the poller on a simulated floor polled every --interval.")
+
+    @Option(help: "Agents on the simulated floor.")
+    var agents = 5000
+
+    @Option(help: "Seconds to measure.")
+    var duration: Double = 30
+
+    @Option(help: "Seconds between polls.")
+    var interval: Double = 1
+
+    @Option(help: "Seconds between simulated changes (each tick changes a share of the floor).")
+    var tick: Double = 1
+
+    func run() async throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        child.arguments = ["simulate", "--port", "0", "--agents", String(agents), "--tick", String(tick), "--log-level", "warning"]
+        let out = Pipe()
+        child.standardOutput = out
+        try child.run()
+        defer { child.terminate(); child.waitUntilExit() }
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { throw ValidationError("the simulator exited before listening") }
+            line.append(chunk)
+        }
+        let url = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let counter = CountingSink()
+        let source = VICIdialSource(name: "bench", url: url, user: "apiuser", password: "apipass", interval: interval, timeout: 5)
+        let config = Configuration(stateDirectory: "/tmp", sources: [.init(vicidial: source, eventSource: "vicidial://bench")])
+        var logger = Logger(label: "bench")
+        logger.logLevel = .warning
+        let daemon = Daemon(configuration: config, sinks: [counter], logger: logger)
+        let work = Task { _ = await daemon.run() }
+        // Let the initial login burst pass, then measure the steady state.
+        try await Task.sleep(for: .seconds(3))
+        let cpu0 = Memory.cpuSeconds, wall0 = Date(), events0 = await counter.count
+        var rssMax = 0
+        let end = Date().addingTimeInterval(duration)
+        while Date() < end {
+            try await Task.sleep(for: .milliseconds(250))
+            rssMax = max(rssMax, Memory.currentRSS)
+        }
+        let cpu = Memory.cpuSeconds - cpu0, wall = Date().timeIntervalSince(wall0), events = await counter.count - events0
+        work.cancel()
+        _ = await work.value
+        print("floor: \(agents) agents, poll every \(interval)s, \(Int(wall))s measured")
+        print(String(format: "poller CPU: %.2f%% of one core (%.3f s CPU in %.1f s)", cpu / wall * 100, cpu, wall))
+        print("poller RSS: \(Memory.mb(rssMax)) max during the run, peak \(Memory.mb(Memory.peakRSS))")
+        print(String(format: "events: %d (%.0f/s)", events, Double(events) / wall))
+    }
+}
+
+/// Counts what it is given and drops it.
+actor CountingSink: EventSink {
+    nonisolated let name = "count"
+    private(set) var count = 0
+    func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
+        count += batch.count
+        return Array(repeating: .delivered, count: batch.count)
+    }
+}
