@@ -23,6 +23,15 @@ public struct AgentChange: Sendable, Equatable {
     /// How long `previous` was observed; `nil` for `logged_in`.
     public var previousStateSeconds: Double?
 
+    public init(type: EventType, previous: AgentState?, current: AgentState?, changed: [AgentField],
+                previousStateSeconds: Double?) {
+        self.type = type
+        self.previous = previous
+        self.current = current
+        self.changed = changed
+        self.previousStateSeconds = previousStateSeconds
+    }
+
     public var user: String { (current ?? previous)!.user }
 }
 
@@ -38,6 +47,15 @@ public struct SourceHealthChange: Sendable, Equatable {
     public var failedPolls: Int
     /// When the first failed poll of this outage completed.
     public var since: Timestamp
+
+    public init(source: String, url: String, reason: String, message: String, failedPolls: Int, since: Timestamp) {
+        self.source = source
+        self.url = url
+        self.reason = reason
+        self.message = message
+        self.failedPolls = failedPolls
+        self.since = since
+    }
 }
 
 /// One event as emitted: CloudEvents 1.0 attributes plus its data.
@@ -57,6 +75,18 @@ public struct Event: Sendable {
     public var time: Timestamp
     public var sequence: UInt64
     public var payload: Payload
+
+    public init(id: String, source: String, sourceName: String, type: EventType, subject: String, time: Timestamp,
+                sequence: UInt64, payload: Payload) {
+        self.id = id
+        self.source = source
+        self.sourceName = sourceName
+        self.type = type
+        self.subject = subject
+        self.time = time
+        self.sequence = sequence
+        self.payload = payload
+    }
 
     /// The agent's campaign and user group (the current one, or the last known for `logged_out`).
     public var campaignID: String? {
