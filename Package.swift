@@ -43,13 +43,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Helpers shared by the test targets: a running simulator with its control interface, log capture.
+        .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP",
+                                                     .product(name: "Logging", package: "swift-log")],
+                path: "Tests/TestSupport"),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
-        .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "Simulator", "CurlHTTP", "VicinotifyCore"],
+        .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "CurlHTTP"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Simulator", "VicinotifyCore", "Sinks",
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "Simulator"]),
+        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,7 +7,7 @@ import Foundation
 ///     POST   /sim/agents/{user}     log in (if needed) and set fields: {"status":"INCALL","lead_id":5,...}
 ///     DELETE /sim/agents/{user}     log out
 ///     POST   /sim/tick              advance the simulated day: {"count":N}
-///     POST   /sim/fault             misbehave: {"status":500,"body":"...","html":true,"delay_ms":3000,
+///     POST   /sim/fault             misbehave: {"status":500,"body":"...","html":true (an HTML page, with status),"delay_ms":3000,
 ///                                    "drop":true,"count":N (0 = until cleared),"function":"agent_status"}
 ///     DELETE /sim/fault             behave again
 ///     POST   /sim/auth              API user: {"user":..,"password":..,"user_level":..,"view_reports":..,

@@ -35,8 +35,8 @@ enum NonAgentAPI {
             if fault.drop { var r = Reply(text: ""); r.drop = true; return r }
             var reply: Reply
             if fault.html {
-                reply = Reply(status: fault.status == 200 ? 502 : fault.status, text:
-                    "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>\n")
+                reply = Reply(status: fault.status, text:
+                    "<html><head><title>Service Unavailable</title></head><body><h1>Please log in</h1></body></html>\n")
             } else if let body = fault.body {
                 reply = Reply(status: fault.status, text: body)
             } else if fault.status != 200 {
@@ -64,14 +64,14 @@ enum NonAgentAPI {
         }
         if function == "coffee" { return Reply(status: 418, text: "I'm a teapot\n") }
         let user = p["user"] ?? ""
-        let pass = (p["pass"] ?? "").filter { !"'\";! \\`".contains($0) }
+        let pass = stripped(p["pass"] ?? "")
         let auth = floor.auth
         if auth.ipBlocked { return Reply(text: "ERROR: Your IP Address is not allowed: 127.0.0.1: ||IPBLOCK|\n") }
         if let until = floor.lockedUntil, now < until {
             return Reply(text: "ERROR: Too many login attempts, try again in 15 minutes: |\(user)|LOCK|\n")
         }
         floor.lockedUntil = nil
-        guard user == auth.user, pass == auth.password, auth.userLevel >= 7 else {
+        guard user == auth.user, pass == stripped(auth.password), auth.userLevel >= 7 else {
             floor.failedLogins += 1
             if floor.failedLogins > 10 {
                 floor.lockedUntil = now.addingTimeInterval(15 * 60)
@@ -89,6 +89,9 @@ enum NonAgentAPI {
         default: return Reply(text: "ERROR: NO FUNCTION SPECIFIED\n")
         }
     }
+
+    /// VICIdial removes these from `pass` before checking it, and echoes what is left.
+    private static func stripped(_ pass: String) -> String { pass.filter { !"'\";! \\`".contains($0) } }
 
     private static func delimiter(_ p: [String: String]) -> String {
         switch p["stage"] {

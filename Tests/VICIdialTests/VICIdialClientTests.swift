@@ -1,0 +1,180 @@
+import CurlHTTP
+import Foundation
+import TestSupport
+import Testing
+import VICIdial
+import VicinotifyCore
+
+/// The client against the simulator, over HTTP on 127.0.0.1.
+@Suite struct VICIdialClientTests {
+    static let password = "Sup3r-secret!pw"
+
+    func source(_ sim: RunningSimulator, _ configure: (inout VICIdialSource) -> Void = { _ in }) -> VICIdialSource {
+        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, timeout: 2)
+        configure(&s)
+        return s
+    }
+
+    func started(agents: Int = 5) async throws -> RunningSimulator {
+        let sim = try await RunningSimulator.start(agents: agents)
+        try await sim.auth(["password": Self.password])
+        return sim
+    }
+
+    @Test(arguments: VICIdialSource.Stage.allCases, [true, false])
+    func wholeFloorInEveryStage(stage: VICIdialSource.Stage, header: Bool) async throws {
+        let sim = try await started()
+        defer { Task { await sim.stop() } }
+        try await sim.set("agent002", ["status": "INCALL", "lead_id": 77, "callerid": "M1124000000000000077", "sub_status": "3-WAY",
+                                        "full_name": "Bond, James"])
+        try await sim.set("agent003", ["status": "PAUSED", "pause_code": "BRK2"])
+        let client = VICIdialClient(source: source(sim) { $0.stage = stage; $0.header = header }, transport: sim.http)
+        let snapshot = try await client.poll().get()
+        let truth = try await sim.agents()
+        #expect(snapshot.agents.map(\.user) == truth.map { $0["user"] as! String })
+        let a2 = try #require(snapshot.agents.first { $0.user == "agent002" })
+        #expect(a2.status == "INCALL")
+        #expect(a2.subStatus == "3-WAY")
+        #expect(a2.leadID == 77)
+        #expect(a2.callerID == "M1124000000000000077")
+        #expect(a2.fullName == "Bond, James")
+        let a3 = try #require(snapshot.agents.first { $0.user == "agent003" })
+        #expect(a3.pauseCode == "BRK2")
+        #expect(try await sim.requests("logged_in_agents") == 1, "one request for the whole floor")
+    }
+
+    @Test func campaignAndUserGroupFilters() async throws {
+        let sim = try await started(agents: 2)
+        defer { Task { await sim.stop() } }
+        try await sim.set("agent001", ["campaign_id": "SALES", "user_group": "AGENTS"])
+        try await sim.set("agent002", ["campaign_id": "SUPPORT", "user_group": "AGENTS"])
+        try await sim.set("agent009", ["campaign_id": "SUPPORT", "user_group": "NIGHT"])
+        let sales = try await VICIdialClient(source: source(sim) { $0.campaigns = ["SALES"] }, transport: sim.http).poll().get()
+        #expect(sales.agents.map(\.user) == ["agent001"])
+        let support = try await VICIdialClient(source: source(sim) { $0.campaigns = ["SUPPORT", "X"]; $0.userGroups = ["NIGHT"] },
+                                               transport: sim.http).poll().get()
+        #expect(support.agents.map(\.user) == ["agent009"])
+        let nobody = try await VICIdialClient(source: source(sim) { $0.campaigns = ["NONE"] }, transport: sim.http).poll().get()
+        #expect(nobody.agents.isEmpty, "NO LOGGED IN AGENTS is an empty floor")
+    }
+
+    @Test func watchListMode() async throws {
+        let sim = try await started(agents: 4)
+        defer { Task { await sim.stop() } }
+        try await sim.logout("agent003")
+        try await sim.set("agent001", ["status": "INCALL", "lead_id": 5, "phone_number": "3125551212", "vendor_lead_code": "V1",
+                                        "computer_ip": "10.1.2.3"])
+        let client = VICIdialClient(source: source(sim) {
+            $0.mode = .agentStatus
+            $0.agents = ["agent001", "agent002", "agent003", "agent004", "ghost"]
+            $0.concurrency = 2
+        }, transport: sim.http)
+        let snapshot = try await client.poll().get()
+        #expect(snapshot.agents.map(\.user) == ["agent001", "agent002", "agent004"])
+        #expect(snapshot.unknownAgents == ["ghost"])
+        let a1 = snapshot.agents[0]
+        #expect(a1.phoneNumber == "3125551212")
+        #expect(a1.vendorLeadCode == "V1")
+        #expect(a1.computerIP == "10.1.2.3")
+        #expect(snapshot.agents[2].computerIP == "", "agent004 has no login record old enough: 13 fields")
+        #expect(try await sim.requests("agent_status") == 5)
+    }
+
+    /// Every way a poll can fail, and what the client must make of it.
+    static let faults: [(String, PollFailure.Reason)] = [
+        ("wrong password", .loginIncorrect),
+        ("level below 7", .loginIncorrect),
+        ("ip blocked", .ipBlocked),
+        ("no view_reports", .permissionDenied),
+        ("function not allowed", .permissionDenied),
+        ("HTTP 500, empty body", .httpStatus),
+        ("HTML error page", .unparseable),
+        ("garbage body", .unparseable),
+        ("truncated body", .unparseable),
+        ("other API error", .apiError),
+        ("timeout", .timeout),
+        ("dropped connection", .transport),
+        ("HTTP 418", .httpStatus),
+    ]
+
+    func inject(_ name: String, into sim: RunningSimulator, client: inout VICIdialClient) async throws {
+        switch name {
+        case "wrong password": client = VICIdialClient(source: source(sim) { $0.password = "wrong-\(Self.password)" }, transport: sim.http)
+        case "level below 7": try await sim.auth(["user_level": 6])
+        case "ip blocked": try await sim.auth(["ip_blocked": true])
+        case "no view_reports": try await sim.auth(["view_reports": false])
+        case "function not allowed": try await sim.auth(["allowed_functions": ["version"]])
+        case "HTTP 500, empty body": try await sim.fault(["status": 500])
+        case "HTML error page": try await sim.fault(["html": true, "status": 200])
+        case "garbage body": try await sim.fault(["body": "\u{1}\u{2}garbage"])
+        case "truncated body": try await sim.fault(["body": "agent001\tSALES\t8600051\tREADY\t0\t\t0\tAda"])
+        case "other API error": try await sim.fault(["body": "ERROR: something new: |apiuser|\n"])
+        case "timeout": try await sim.fault(["delay_ms": 3000])
+        // libcurl retries a GET once when a kept-alive connection dies before answering.
+        case "dropped connection": try await sim.fault(["drop": true, "count": 2])
+        case "HTTP 418": try await sim.fault(["status": 418, "body": "I'm a teapot\n"])
+        default: Issue.record("unknown fault \(name)")
+        }
+    }
+
+    @Test(arguments: faults)
+    func failedPollsAreClassifiedAndNeverLogAgentsOut(name: String, reason: PollFailure.Reason) async throws {
+        let sim = try await started(agents: 3)
+        defer { Task { await sim.stop() } }
+        var client = VICIdialClient(source: source(sim), transport: sim.http)
+        var tracker = SourceTracker(name: "sim", eventSource: "vicidial://sim", redactedURL: client.redactedURL)
+        let t0 = Timestamp.now()
+        let initial = try await client.poll().get()
+        #expect(tracker.observe(initial.agents, at: t0).count == 3)
+
+        try await inject(name, into: sim, client: &client)
+        let result = await client.poll()
+        guard case .failure(let failure) = result else {
+            Issue.record("\(name): the poll succeeded: \(result)")
+            return
+        }
+        #expect(failure.reason == reason, "\(name): \(failure)")
+        #expect(!failure.message.contains(Self.password), "the password never appears in a failure")
+        #expect(!failure.description.contains(Self.password))
+        let events = tracker.fail(reason: failure.reason.rawValue, message: failure.message, at: t0.adding(milliseconds: 1000))
+        #expect(events.allSatisfy { $0.type == .sourceDown })
+        #expect(tracker.floor.count == 3, "\(name) must not turn into logouts")
+    }
+
+    @Test func lockoutAfterTenBadLogins() async throws {
+        let sim = try await started(agents: 1)
+        defer { Task { await sim.stop() } }
+        let bad = VICIdialClient(source: source(sim) { $0.password = "nope" }, transport: sim.http)
+        var reasons: [PollFailure.Reason] = []
+        for _ in 0..<11 {
+            if case .failure(let f) = await bad.poll() { reasons.append(f.reason) }
+        }
+        #expect(reasons == Array(repeating: .loginIncorrect, count: 10) + [.lockedOut])
+        let good = VICIdialClient(source: source(sim), transport: sim.http)
+        guard case .failure(let f) = await good.poll() else { Issue.record("a locked user got in"); return }
+        #expect(f.reason == .lockedOut, "while locked, the right password is refused too")
+        #expect(f.isCredentialProblem)
+    }
+
+    @Test func connectionRefusedIsATransportFailure() async throws {
+        let sim = try await started(agents: 1)
+        let url = sim.apiURL
+        await sim.stop()
+        var s = VICIdialSource(name: "gone", url: url, user: "apiuser", password: Self.password, timeout: 2)
+        s.connectTimeout = 1
+        let result = await VICIdialClient(source: s, transport: CurlTransport()).poll()
+        guard case .failure(let f) = result else { Issue.record("polled a stopped server"); return }
+        #expect(f.reason == .transport)
+        #expect(!f.message.contains(Self.password))
+    }
+
+    @Test func redactedURLHidesThePassword() async throws {
+        let s = VICIdialSource(name: "x", url: "https://dialer1.example.com/vicidial/non_agent_api.php", user: "apiuser",
+                               password: Self.password)
+        let client = VICIdialClient(source: s, transport: CurlTransport())
+        #expect(!client.redactedURL.contains(Self.password))
+        #expect(client.redactedURL.contains("pass=REDACTED"))
+        #expect(client.redactedURL.contains("function=logged_in_agents"))
+        #expect(s.authority == "dialer1.example.com")
+    }
+}
