@@ -44,7 +44,7 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets: a running simulator with its control interface, log capture.
-        .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP",
+        .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP", "VicinotifyCore",
                                                      .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport"),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),

@@ -1,0 +1,93 @@
+import Daemon
+import Foundation
+import Testing
+
+@Suite struct ConfigurationTests {
+    func problems(_ json: String, env: [String: String] = [:]) -> [String] {
+        do {
+            _ = try Configuration.parse(Data(json.utf8), baseDirectory: "/etc/vicinotify", environment: env)
+            return []
+        } catch let e as ConfigurationError {
+            return e.problems
+        } catch {
+            return ["unexpected: \(error)"]
+        }
+    }
+
+    @Test func theProductExampleIsValid() throws {
+        let json = """
+            {"state_dir": "var/vicinotify",
+             "sources": [
+               {"name": "dialer1", "url": "https://dialer1.example.com/vicidial/non_agent_api.php", "user": "apiuser",
+                "password_env": "VICIDIAL_PASS", "mode": "logged_in_agents", "campaigns": ["SALES"], "user_groups": [],
+                "interval": "1s", "timeout": "5s"},
+               {"name": "dialer2", "url": "http://10.0.0.7/vicidial/non_agent_api.php", "user": "apiuser", "password": "secret",
+                "mode": "agent_status", "agents": ["agent001", "agent002"], "interval": "2s"}],
+             "sinks": {"stdout": {"enabled": true}}}
+            """
+        let c = try Configuration.parse(Data(json.utf8), baseDirectory: "/etc/vicinotify", environment: ["VICIDIAL_PASS": "pw"])
+        #expect(c.stateDirectory == "/etc/vicinotify/var/vicinotify")
+        #expect(c.sources.count == 2)
+        #expect(c.sources[0].vicidial.password == "pw")
+        #expect(c.sources[0].vicidial.campaigns == ["SALES"])
+        #expect(c.sources[0].eventSource == "vicidial://dialer1.example.com")
+        #expect(c.sources[1].vicidial.mode == .agentStatus)
+        #expect(c.sources[1].vicidial.interval == 2)
+        #expect(c.sources[1].vicidial.timeout == 5, "timeout defaults to 5s")
+        #expect(c.stdoutEnabled)
+    }
+
+    @Test func everyProblemIsListedWithItsPath() {
+        let p = problems("""
+            {"sources": [
+               {"name": "a", "url": "ftp://x", "user": "u", "password": "p", "intervall": "1s"},
+               {"name": "b c", "url": "http://h/x", "user": "", "password": "p", "password_env": "P", "interval": "soon",
+                "mode": "agent_status"},
+               {"name": "a", "url": "http://h2/x", "user": "u", "password_env": "MISSING", "stage": "CSV"}],
+             "sinks": {"stdout": {"enabled": "yes"}, "webhook": {}}}
+            """)
+        #expect(p.contains("sources[0].url: not an http(s) URL"))
+        #expect(p.contains { $0.hasPrefix("sources[0].intervall: unknown key") })
+        #expect(p.contains("sources[1].name: use letters, digits, '-' and '_' only"))
+        #expect(p.contains("sources[1].user: must not be empty"))
+        #expect(p.contains("sources[1]: give password or password_env, not both"))
+        #expect(p.contains { $0.hasPrefix("sources[1].interval: not a duration") })
+        #expect(p.contains("sources[1].agents: agent_status mode needs a list of agents"))
+        #expect(p.contains("sources[2].password_env: environment variable MISSING is not set"))
+        #expect(p.contains("sources[2].stage: must be pipe, csv or tab"))
+        #expect(p.contains("sinks.stdout.enabled: expected true or false"))
+        #expect(p.contains { $0.hasPrefix("sinks.webhook: unknown key") })
+        #expect(p.count == 11, "\(p)")
+    }
+
+    @Test func duplicateNamesAndSharedServersAreCaught() {
+        let p = problems("""
+            {"sources": [{"name": "a", "url": "http://h/x", "user": "u", "password": "p"},
+                         {"name": "a", "url": "http://h/x", "user": "u", "password": "p"}]}
+            """)
+        #expect(p.contains("sources[1].name: 'a' is already the name of sources[0]"))
+        #expect(p.contains { $0.hasPrefix("sources[1].event_source: 'vicidial://h' is already used by sources[0]") })
+    }
+
+    @Test func passwordsNeverAppearInProblems() {
+        let p = problems("""
+            {"sources": [{"name": "a", "url": "http://h/x?pass=topsecret", "user": "u", "password": "topsecret", "x": 1}]}
+            """)
+        #expect(!p.isEmpty)
+        #expect(!p.joined().contains("topsecret"))
+    }
+
+    @Test func notJSONAndEmptySources() {
+        #expect(problems("{").first?.hasPrefix("$: not valid JSON") == true)
+        #expect(problems("{\"sources\": []}") == ["sources: expected a non-empty list of sources"])
+    }
+
+    @Test(arguments: [("250ms", 0.25), ("1s", 1.0), ("5m", 300.0), ("24h", 86400.0), ("1m30s", 90.0), ("1.5s", 1.5)])
+    func durations(_ text: String, _ seconds: Double) {
+        #expect(ConfigDuration.parse(text) == seconds)
+    }
+
+    @Test func badDurations() {
+        for text in ["", "5", "1x", "s", "-1s", "1 s s"] { #expect(ConfigDuration.parse(text) == nil, "\(text)") }
+    }
+}

@@ -1,0 +1,119 @@
+import Daemon
+import Foundation
+import Logging
+import TestSupport
+import Testing
+import VICIdial
+import VicinotifyCore
+
+/// The whole pipeline against the simulator: sources polled, events delivered, failures handled.
+@Suite struct DaemonTests {
+    static let password = "daemon-Secret-42"
+
+    func configuration(_ sim: RunningSimulator, interval: Double = 0.1, _ configure: (inout VICIdialSource) -> Void = { _ in }) -> Configuration {
+        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, interval: interval, timeout: 1)
+        s.downAfter = 2
+        configure(&s)
+        return Configuration(stateDirectory: "/tmp/unused", sources: [.init(vicidial: s, eventSource: "vicidial://sim")])
+    }
+
+    func types(_ events: [EncodedEvent]) -> [String] { events.map(\.type.rawValue) }
+
+    @Test func changesFlowToTheSinkAndFailuresNeverLogAgentsOut() async throws {
+        let sim = try await RunningSimulator.start(agents: 3)
+        try await sim.auth(["password": Self.password])
+        let logs = CapturedLogs()
+        let sink = RecordingSink()
+        let daemon = Daemon(configuration: configuration(sim), sinks: [sink], logger: logs.logger())
+        let run = Task { await daemon.run(drainTimeout: 2) }
+
+        #expect(await sink.wait { $0.count == 3 }, "three logins")
+        try await sim.set("agent002", ["status": "INCALL", "lead_id": 42, "callerid": "M1124000000000000042"])
+        #expect(await sink.wait { $0.contains { $0.type == .statusChanged && $0.subject == "agent002" } })
+
+        // A VICIdial outage: HTTP 500s, then an HTML page. Down is reported, nobody logs out.
+        try await sim.fault(["status": 500, "count": 0])
+        #expect(await sink.wait { $0.contains { $0.type == .sourceDown } })
+        try await sim.logout("agent003")  // during the outage: seen by the first poll after it
+        try await sim.control(.delete, "/sim/fault")
+        #expect(await sink.wait { $0.contains { $0.type == .sourceUp } })
+        #expect(await sink.wait { $0.contains { $0.type == .loggedOut } })
+        run.cancel()
+        _ = await run.value
+        await sim.stop()
+
+        let events = await sink.events
+        let json = await sink.events.jsonObjects
+        #expect(types(events).filter { $0 == "vicidial.agent.logged_out" }.count == 1, "only the real logout")
+        #expect(events.last(where: { $0.type == .loggedOut })?.subject == "agent003")
+        let afterOutage = try #require(json.first { ($0["type"] as? String) == "vicidial.agent.logged_out" })
+        #expect((afterOutage["data"] as? [String: Any])?["after_gap"] as? Bool == true, "the first poll after an outage is marked")
+        let sequences = events.map(\.sequence)
+        #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count)
+        #expect(!logs.text.contains(Self.password))
+        #expect(!events.contains { String(decoding: $0.json, as: UTF8.self).contains(Self.password) })
+    }
+
+    @Test func wrongPasswordBacksOffForMinutesAndSaysSoOnce() async throws {
+        let sim = try await RunningSimulator.start(agents: 2)
+        try await sim.auth(["password": "the-right-one"])
+        let logs = CapturedLogs()
+        let sink = RecordingSink()
+        let daemon = Daemon(configuration: configuration(sim, interval: 0.05) { $0.downAfter = 1 }, sinks: [sink], logger: logs.logger())
+        let run = Task { await daemon.run(drainTimeout: 1) }
+        #expect(await sink.wait { $0.contains { $0.type == .sourceDown } })
+        // Had it kept polling every 50 ms, several more requests would arrive while these control calls run.
+        let first = try await sim.requests("logged_in_agents")
+        for _ in 0..<20 { _ = try await sim.agents() }
+        #expect(try await sim.requests("logged_in_agents") == first)
+        run.cancel()
+        _ = await run.value
+        await sim.stop()
+        #expect(first == 1)
+        let errors = logs.all.filter { $0.hasPrefix("error") }
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("VICIdial refused the API user's login") == true)
+        #expect(errors.first?.contains("next_attempt_in=5m") == true)
+        #expect(!logs.text.contains(Self.password))
+        #expect(!logs.text.contains("the-right-one"))
+        let down = await sink.events.jsonObjects.first
+        #expect(((down?["data"] as? [String: Any])?["reason"] as? String) == "login_incorrect")
+        #expect(((down?["data"] as? [String: Any])?["url"] as? String)?.contains("pass=REDACTED") == true)
+    }
+
+    @Test func severalSourcesEachOnTheirOwnSchedule() async throws {
+        let a = try await RunningSimulator.start(agents: 2, seed: 1)
+        let b = try await RunningSimulator.start(agents: 3, seed: 2)
+        for sim in [a, b] { try await sim.auth(["password": Self.password]) }
+        var sources = configuration(a).sources + configuration(b, interval: 0.2).sources
+        sources[0].vicidial.name = "a"
+        sources[0].eventSource = "vicidial://a"
+        sources[1].vicidial.name = "b"
+        sources[1].eventSource = "vicidial://b"
+        let sink = RecordingSink()
+        let daemon = Daemon(configuration: Configuration(stateDirectory: "/tmp/unused", sources: sources), sinks: [sink],
+                            logger: CapturedLogs().logger())
+        let run = Task { await daemon.run(drainTimeout: 1) }
+        #expect(await sink.wait { $0.count == 5 })
+        run.cancel()
+        _ = await run.value
+        await a.stop()
+        await b.stop()
+        let json = await sink.events.jsonObjects
+        #expect(json.filter { $0["source"] as? String == "vicidial://a" }.count == 2)
+        #expect(json.filter { $0["source"] as? String == "vicidial://b" }.count == 3)
+        #expect(json.filter { $0["source"] as? String == "vicidial://b" }.map { $0["sequence"] as? String }
+                == ["000000000000000001", "000000000000000002", "000000000000000003"], "sequence is per source")
+    }
+
+    @Test func runOnceReportsEachSource() async throws {
+        let sim = try await RunningSimulator.start(agents: 2)
+        try await sim.auth(["password": Self.password])
+        let sink = RecordingSink()
+        let reports = await Daemon(configuration: configuration(sim), sinks: [sink], logger: CapturedLogs().logger()).run(once: true)
+        await sim.stop()
+        #expect(reports.count == 1)
+        #expect(reports.first?.failure == nil)
+        #expect(await sink.events.count == 2)
+    }
+}
