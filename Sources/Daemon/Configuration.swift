@@ -69,7 +69,7 @@ private struct Validator {
             return nil
         }
         for key in dict.keys.sorted() where !allowed.contains(key) {
-            problem(path + "." + key, "unknown key (allowed: \(allowed.joined(separator: ", ")))")
+            problem(path == "$" ? key : path + "." + key, "unknown key (allowed: \(allowed.joined(separator: ", ")))")
         }
         return dict
     }

@@ -42,6 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
+        Termination.install(logger: logger)
         var sim = SimulatorConfiguration()
         sim.agents = agents
         sim.seed = seed
@@ -55,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
                                    sources: [.init(vicidial: source, eventSource: "vicidial://\(source.authority)")])
         let daemon = Daemon(configuration: config, sinks: RunCommand.sinks(for: config, logger: logger), logger: logger)
         let work = Task { _ = await daemon.run(drainTimeout: 5) }
-        Termination.cancelOnSignal(work, logger: logger)
+        Termination.cancelOnSignal(work)
         if let duration {
             Task {
                 try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))

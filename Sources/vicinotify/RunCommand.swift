@@ -28,6 +28,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
+        Termination.install(logger: logger)
         let configuration: Configuration
         do {
             configuration = try Configuration.load(path: config)
@@ -39,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         let once = self.once
         let drain = drainTimeout
         let work = Task { await daemon.run(once: once, drainTimeout: drain) }
-        Termination.cancelOnSignal(work, logger: logger)
+        Termination.cancelOnSignal(work)
         let reports = await work.value
         if once && reports.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
     }

@@ -37,6 +37,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
+        Termination.install(logger: logger)
         var config = SimulatorConfiguration()
         config.port = port
         config.agents = agents
@@ -47,7 +48,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let server = try await SimulatorServer.start(config, logger: logger)
         FileHandle.standardOutput.write(Data((server.apiURL + "\n").utf8))
         let work = Task<Void, Never> { while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) } }
-        Termination.cancelOnSignal(work, logger: logger)
+        Termination.cancelOnSignal(work)
         await work.value
         await server.shutdown()
     }

@@ -22,16 +22,24 @@ struct LoggingOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// SIGINT and SIGTERM: the first cancels `work` (a graceful stop), the second exits at once.
+/// SIGINT and SIGTERM: the first cancels the work (a graceful stop), the second exits at once.
+/// Install before starting the work: a signal that arrives first is remembered, never lost.
 enum Termination {
-    /// Keeps the signal sources alive; written once, by the command's own task, before any signal can matter.
+    /// Keeps the signal sources alive; written once, before any signal is handled.
     private final class Keep: @unchecked Sendable { var sources: [any DispatchSourceSignal] = [] }
     private static let keep = Keep()
     private static let received = Atomic<Int>(0)
+    private static let cancel = Mutex<(@Sendable () -> Void)?>(nil)
 
-    static func cancelOnSignal<T: Sendable>(_ work: Task<T, Never>, logger: Logger) {
+    static func install(logger: Logger) {
+        // A parent may hand us these signals blocked (a test runner's spawn does): unblock them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
+            signal(sig, SIG_IGN)  // first: libdispatch installs its own handler when the source resumes
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 if received.add(1, ordering: .relaxed).newValue > 1 {
@@ -39,11 +47,17 @@ enum Termination {
                     exit(130)
                 }
                 logger.notice("stopping: finishing the current poll and in-flight deliveries (signal again to exit now)")
-                work.cancel()
+                cancel.withLock { $0 }?()
             }
             source.resume()
             keep.sources.append(source)
         }
+    }
+
+    /// Cancels `work` on the first signal, including one that came before this call.
+    static func cancelOnSignal<T: Sendable>(_ work: Task<T, Never>) {
+        cancel.withLock { $0 = { work.cancel() } }
+        if received.load(ordering: .relaxed) > 0 { work.cancel() }
     }
 }
 

@@ -11,7 +11,7 @@ import VicinotifyCore
     static let password = "daemon-Secret-42"
 
     func configuration(_ sim: RunningSimulator, interval: Double = 0.1, _ configure: (inout VICIdialSource) -> Void = { _ in }) -> Configuration {
-        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, interval: interval, timeout: 1)
+        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, interval: interval, timeout: 5)
         s.downAfter = 2
         configure(&s)
         return Configuration(stateDirectory: "/tmp/unused", sources: [.init(vicidial: s, eventSource: "vicidial://sim")])

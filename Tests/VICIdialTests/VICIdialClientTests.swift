@@ -10,7 +10,7 @@ import VicinotifyCore
     static let password = "Sup3r-secret!pw"
 
     func source(_ sim: RunningSimulator, _ configure: (inout VICIdialSource) -> Void = { _ in }) -> VICIdialSource {
-        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, timeout: 2)
+        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, timeout: 3)
         configure(&s)
         return s
     }
@@ -109,7 +109,7 @@ import VicinotifyCore
         case "garbage body": try await sim.fault(["body": "\u{1}\u{2}garbage"])
         case "truncated body": try await sim.fault(["body": "agent001\tSALES\t8600051\tREADY\t0\t\t0\tAda"])
         case "other API error": try await sim.fault(["body": "ERROR: something new: |apiuser|\n"])
-        case "timeout": try await sim.fault(["delay_ms": 3000])
+        case "timeout": try await sim.fault(["delay_ms": 8000])
         // libcurl retries a GET once when a kept-alive connection dies before answering.
         case "dropped connection": try await sim.fault(["drop": true, "count": 2])
         case "HTTP 418": try await sim.fault(["status": 418, "body": "I'm a teapot\n"])
@@ -160,7 +160,7 @@ import VicinotifyCore
         let sim = try await started(agents: 1)
         let url = sim.apiURL
         await sim.stop()
-        var s = VICIdialSource(name: "gone", url: url, user: "apiuser", password: Self.password, timeout: 2)
+        var s = VICIdialSource(name: "gone", url: url, user: "apiuser", password: Self.password, timeout: 3)
         s.connectTimeout = 1
         let result = await VICIdialClient(source: s, transport: CurlTransport()).poll()
         guard case .failure(let f) = result else { Issue.record("polled a stopped server"); return }
