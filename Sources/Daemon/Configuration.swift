@@ -139,7 +139,7 @@ private struct Validator {
         var stdoutEnabled = true
         if let sinks = d["sinks"] {
             if let s = object(sinks, "sinks", allowed: ["stdout", "webhooks_file", "postgres"]) {
-                if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled", "retry"]) {
+                if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled"]) {
                     if let e = o["enabled"] {
                         if let b = e as? Bool { stdoutEnabled = b } else { problem("sinks.stdout.enabled", "expected true or false") }
                     }

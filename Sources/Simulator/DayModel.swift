@@ -68,6 +68,7 @@ struct DayModel {
             else if chance(0.05) { a.subStatus = "3-WAY" }
             else if chance(0.05) { a.subStatus = "PARK" }
             else if chance(0.15) { a.status = "PAUSED"; a.subStatus = "DISPO" }
+            else if chance(0.05) { answer(&a) }  // a transferred call: same status, another lead
         default:
             if chance(0.3) { a.status = "READY"; a.subStatus = "" }
         }
