@@ -17,6 +17,8 @@ let package = Package(
         // C libraries: module map + shim only.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
 
         // Model, differ, events, JSON encoding, sink interface. Depends on nothing.
         .target(name: "VicinotifyCore"),
@@ -24,6 +26,9 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
+        // The durable journal (SQLite) and the per-sink delivery queues that read it.
+        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite",
+                                                 .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
         .target(name: "Sinks", dependencies: ["VicinotifyCore",
                                                .product(name: "Logging", package: "swift-log")]),
@@ -35,10 +40,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Configuration and the running daemon: sources -> differ -> sinks.
-        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Sinks", "CurlHTTP",
+        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Journal", "Sinks", "CurlHTTP",
                                                 .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "vicinotify", dependencies: [
-            "Daemon", "Simulator", "VICIdial", "VicinotifyCore", "Sinks",
+            "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,6 +55,7 @@ let package = Package(
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks",
                                                         .product(name: "Logging", package: "swift-log")]),

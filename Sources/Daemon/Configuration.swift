@@ -1,5 +1,6 @@
 import Foundation
 import VICIdial
+import VicinotifyCore
 
 /// The run configuration (product.md, "Configuration"), validated. Relative paths are resolved against
 /// the configuration file's folder.
@@ -18,11 +19,22 @@ public struct Configuration: Sendable {
     public var stateDirectory: String
     public var sources: [Source]
     public var stdoutEnabled: Bool
+    public var stdoutRetry: RetryPolicy
+    /// Journal entries kept for `replay` after every sink has passed them.
+    public var journalKeepEvents: Int
 
-    public init(stateDirectory: String, sources: [Source], stdoutEnabled: Bool = true) {
+    public init(stateDirectory: String, sources: [Source], stdoutEnabled: Bool = true,
+                stdoutRetry: RetryPolicy = RetryPolicy(), journalKeepEvents: Int = 100_000) {
         self.stateDirectory = stateDirectory
         self.sources = sources
         self.stdoutEnabled = stdoutEnabled
+        self.stdoutRetry = stdoutRetry
+        self.journalKeepEvents = journalKeepEvents
+    }
+
+    /// The retry policy of the sink named `sink`.
+    public func retryPolicy(for sink: String) -> RetryPolicy {
+        sink == "stdout" ? stdoutRetry : RetryPolicy()
     }
 
     /// Reads and validates a configuration file.
@@ -116,7 +128,7 @@ private struct Validator {
     }
 
     mutating func configuration(_ root: Any) -> Configuration? {
-        guard let d = object(root, "$", allowed: ["state_dir", "sources", "sinks", "http"]) else { return nil }
+        guard let d = object(root, "$", allowed: ["state_dir", "sources", "sinks", "journal", "http"]) else { return nil }
         let stateDir = string(d, "state_dir", "state_dir") ?? "var/vicinotify"
         var sources: [Configuration.Source] = []
         if let list = d["sources"] as? [Any], !list.isEmpty {
@@ -137,19 +149,36 @@ private struct Validator {
             eventSources[s.eventSource] = eventSources[s.eventSource] ?? i
         }
         var stdoutEnabled = true
+        var stdoutRetry = RetryPolicy()
         if let sinks = d["sinks"] {
             if let s = object(sinks, "sinks", allowed: ["stdout", "webhooks_file", "postgres"]) {
-                if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled"]) {
+                if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled", "retry"]) {
                     if let e = o["enabled"] {
                         if let b = e as? Bool { stdoutEnabled = b } else { problem("sinks.stdout.enabled", "expected true or false") }
                     }
+                    if let r = o["retry"] { stdoutRetry = retry(r, "sinks.stdout.retry") }
                 }
                 if s["webhooks_file"] != nil { problem("sinks.webhooks_file", "the webhook sink is not available in this version yet") }
                 if s["postgres"] != nil { problem("sinks.postgres", "the PostgreSQL sink is not available in this version yet") }
             }
         }
         if d["http"] != nil { problem("http", "the metrics and health listener is not available in this version yet") }
-        return Configuration(stateDirectory: resolve(stateDir), sources: sources, stdoutEnabled: stdoutEnabled)
+        var keep = 100_000
+        if let j = d["journal"], let o = object(j, "journal", allowed: ["keep_events"]) {
+            keep = int(o, "keep_events", "journal", default: keep, range: 0...1_000_000_000)
+        }
+        return Configuration(stateDirectory: resolve(stateDir), sources: sources, stdoutEnabled: stdoutEnabled,
+                             stdoutRetry: stdoutRetry, journalKeepEvents: keep)
+    }
+
+    /// A sink's `retry` block; every sink accepts the same one.
+    mutating func retry(_ value: Any, _ p: String) -> RetryPolicy {
+        let def = RetryPolicy()
+        guard let o = object(value, p, allowed: ["initial", "max_delay", "max_age", "max_attempts"]) else { return def }
+        return RetryPolicy(initial: duration(o, "initial", p, default: def.initial),
+                           maxDelay: duration(o, "max_delay", p, default: def.maxDelay),
+                           maxAge: duration(o, "max_age", p, default: def.maxAge),
+                           maxAttempts: int(o, "max_attempts", p, default: 0, range: 0...1_000_000))
     }
 
     func resolve(_ path: String) -> String {

@@ -1,10 +1,11 @@
 import CurlHTTP
+import Journal
 import Logging
 import VICIdial
 import VicinotifyCore
 
-/// The running pipeline: every source polled on its schedule, its events handed to every sink through
-/// the sink's own queue, so a slow sink never holds up polling or another sink.
+/// The running pipeline: every source polled on its schedule; each poll's events and snapshot committed
+/// to the journal before any sink sees them; every sink fed from the journal by its own `DeliveryQueue`.
 public final class Daemon: Sendable {
     public let configuration: Configuration
     public let sinks: [any EventSink]
@@ -19,42 +20,58 @@ public final class Daemon: Sendable {
         self.transport = CurlTransport(maxConnectionsPerHost: perHost)
     }
 
-    /// Polls and delivers until the task is cancelled (SIGINT/SIGTERM), then delivers what is queued,
-    /// waiting at most `drainTimeout` seconds.
+    /// Polls and delivers until the task is cancelled (SIGINT/SIGTERM); then stops polling, delivers what
+    /// can be delivered within `drainTimeout` seconds and returns. What is left stays in the journal.
     /// - Parameter once: poll every source once, deliver, and return.
     /// - Returns: the last poll report of each source.
+    /// - Throws: `JournalError` when the journal cannot be opened.
     @discardableResult
-    public func run(once: Bool = false, drainTimeout: Double = 10) async -> [PollReport] {
-        let queues = sinks.map { SinkQueue(sink: $0, logger: logger) }
-        let reports = ReportBox()
+    public func run(once: Bool = false, drainTimeout: Double = 10) async throws -> [PollReport] {
+        let journal = try Journal(directory: configuration.stateDirectory)
+        let queues = sinks.map {
+            DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name), logger: logger)
+        }
         // Unstructured, so cancelling `run` stops the polling but not the delivery of what was polled.
         let deliveries = queues.map { q in Task { await q.run() } }
-        await withTaskGroup(of: Void.self) { group in
+        let reports = ReportBox()
+        let sinkNames = sinks.map(\.name)
+        let keep = configuration.journalKeepEvents
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for s in configuration.sources {
-                let runner = SourceRunner(client: VICIdialClient(source: s.vicidial, transport: transport),
-                                          eventSource: s.eventSource, logger: logger)
+                let restored = try await journal.restore(source: s.vicidial.name)
+                let client = VICIdialClient(source: s.vicidial, transport: transport)
+                let tracker = SourceTracker(name: s.vicidial.name, eventSource: s.eventSource, redactedURL: client.redactedURL,
+                                            downAfter: s.vicidial.downAfter, floor: restored.floor,
+                                            lastSequence: restored.lastSequence)
+                let runner = SourceRunner(client: client, journal: journal, logger: logger)
                 group.addTask {
-                    await runner.run(onePoll: once) { events, report in
+                    await runner.run(tracker: tracker, onePoll: once) { committed, report in
                         await reports.set(report)
-                        guard !events.isEmpty else { return }
-                        for q in queues { q.enqueue(events) }
+                        guard committed else { return }
+                        for q in queues { q.notify() }
+                        if await reports.countCommit() % 100 == 0 { _ = try? await journal.prune(sinks: sinkNames, keep: keep) }
                     }
                 }
             }
+            try await group.waitForAll()
         }
-        for q in queues { q.finish() }
+        for q in queues { q.drain() }
         let deadline = Task {
             try? await Task.sleep(for: .milliseconds(Int(drainTimeout * 1000)))
             if !Task.isCancelled { for d in deliveries { d.cancel() } }
         }
         for d in deliveries { await d.value }
         deadline.cancel()
+        _ = try? await journal.prune(sinks: sinkNames, keep: keep)
         return await reports.all
     }
 }
 
+/// The last poll report of each source, and how many polls committed events (pruning runs every 100).
 private actor ReportBox {
     var bySource: [String: PollReport] = [:]
+    var commits = 0
+    func countCommit() -> Int { commits += 1; return commits }
     func set(_ r: PollReport) { bySource[r.source] = r }
     var all: [PollReport] { bySource.values.sorted { $0.source < $1.source } }
 }

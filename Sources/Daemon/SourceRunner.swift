@@ -1,23 +1,26 @@
 import CurlHTTP
+import Journal
 import Logging
 import VICIdial
 import VicinotifyCore
 
-/// Polls one source on its schedule, never two polls at once, and turns each poll into events.
-/// A failed poll yields no agent events; login errors back off for minutes so VICIdial does not lock
-/// the API user out, and each new kind of failure is logged once, clearly.
+/// Polls one source on its schedule, never two polls at once, and turns each poll into events that it
+/// commits to the journal together with the snapshot. A failed poll yields no agent events; login errors
+/// back off for minutes so VICIdial does not lock the API user out, and each new kind of failure is
+/// logged once, clearly. When the journal cannot be written (a full disk), polling pauses and the
+/// tracker keeps its last committed state, so the change comes out once the journal works again.
 struct SourceRunner: Sendable {
     let client: VICIdialClient
-    let eventSource: String
+    let journal: Journal
     let logger: Logger
 
     var source: VICIdialSource { client.source }
 
-    /// Runs until the task is cancelled; hands every poll's events (possibly none) to `publish`.
-    func run(tracker initial: SourceTracker? = nil, onePoll: Bool = false,
-             publish: @Sendable ([EncodedEvent], PollReport) async -> Void) async {
-        var tracker = initial ?? SourceTracker(name: source.name, eventSource: eventSource, redactedURL: client.redactedURL,
-                                               downAfter: source.downAfter)
+    /// Runs until the task is cancelled; after every poll calls `polled` with whether events were committed.
+    func run(tracker initial: SourceTracker, onePoll: Bool = false,
+             polled: @Sendable (_ committed: Bool, PollReport) async -> Void) async {
+        var tracker = initial
+        var journalBroken = false
         var credentialFailures = 0
         var lastReason: PollFailure.Reason?
         var warnedUnknown: Set<String> = []
@@ -28,6 +31,7 @@ struct SourceRunner: Sendable {
             if Task.isCancelled && !onePoll { break }
             let time = Timestamp.now()
             var wait = source.interval
+            var next = tracker
             let events: [Event]
             let report: PollReport
             switch result {
@@ -41,10 +45,10 @@ struct SourceRunner: Sendable {
                     logger.warning("VICIdial does not know this agent; check the source's agents list",
                                    metadata: ["source": "\(source.name)", "agent": "\(agent)"])
                 }
-                events = tracker.observe(snapshot.agents, at: time)
+                events = next.observe(snapshot.agents, at: time)
                 report = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
             case .failure(let failure):
-                events = tracker.fail(reason: failure.reason.rawValue, message: failure.message, at: time)
+                events = next.fail(reason: failure.reason.rawValue, message: failure.message, at: time)
                 report = PollReport(source: source.name, time: time, failure: failure, agents: tracker.floor.count)
                 if failure.isCredentialProblem {
                     credentialFailures += 1
@@ -62,7 +66,32 @@ struct SourceRunner: Sendable {
                 }
                 lastReason = failure.reason
             }
-            await publish(events.map(EncodedEvent.init), report)
+            var committed = false
+            if events.isEmpty {
+                tracker = next
+            } else {
+                do {
+                    let changes = events.compactMap { e -> AgentChange? in
+                        if case .agent(let c, _) = e.payload { return c }
+                        return nil
+                    }
+                    try await journal.commit(source: source.name, events: events.map(EncodedEvent.init), changes: changes,
+                                             at: time, lastSequence: next.lastSequence)
+                    tracker = next
+                    committed = true
+                    if journalBroken { logger.notice("journal writable again: polling resumed", metadata: ["source": "\(source.name)"]) }
+                    journalBroken = false
+                } catch {
+                    if !journalBroken {
+                        let full = (error as? JournalError)?.isDiskFull == true
+                        logger.critical("\(full ? "the disk is full: " : "")cannot write the journal; polling paused, no event dropped",
+                                        metadata: ["source": "\(source.name)", "error": "\(error)"])
+                    }
+                    journalBroken = true
+                    wait = max(wait, 1)
+                }
+            }
+            await polled(committed, report)
             if onePoll { return }
             let deadline = started.advanced(by: .milliseconds(Int64(wait * 1000)))
             try? await Task.sleep(until: deadline, clock: clock)

@@ -12,7 +12,7 @@ public final class StdoutSink: EventSink {
     public let name: String
     private let fd: Int32
     private let onClosed: @Sendable () -> Void
-    /// Set once the reader is gone; later batches are refused at once.
+    /// Set once the reader is gone; later batches fail at once and stay in the journal.
     private let closed = Atomic<Bool>(false)
     private let lock = Mutex(())
 
@@ -25,7 +25,7 @@ public final class StdoutSink: EventSink {
 
     public func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
         if closed.load(ordering: .relaxed) {
-            return Array(repeating: .giveUp(reason: "standard output is closed"), count: batch.count)
+            return Array(repeating: .retry(reason: "standard output is closed", after: nil), count: batch.count)
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(batch.reduce(0) { $0 + $1.json.count + 1 })

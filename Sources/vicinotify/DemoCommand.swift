@@ -55,7 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
         let config = Configuration(stateDirectory: stateDirectory,
                                    sources: [.init(vicidial: source, eventSource: "vicidial://\(source.authority)")])
         let daemon = Daemon(configuration: config, sinks: RunCommand.sinks(for: config, logger: logger), logger: logger)
-        let work = Task { _ = await daemon.run(drainTimeout: 5) }
+        let work = Task { _ = try await daemon.run(drainTimeout: 5) }
         Termination.cancelOnSignal(work)
         if let duration {
             Task {
@@ -63,8 +63,9 @@ struct DemoCommand: AsyncParsableCommand {
                 work.cancel()
             }
         }
-        _ = await work.value
+        let result = await work.result
         await server.shutdown()
         try? FileManager.default.removeItem(atPath: stateDirectory)
+        try result.get()
     }
 }

@@ -42,11 +42,13 @@ struct FloorBenchmark: AsyncParsableCommand {
 
         let counter = CountingSink()
         let source = VICIdialSource(name: "bench", url: url, user: "apiuser", password: "apipass", interval: interval, timeout: 5)
-        let config = Configuration(stateDirectory: "/tmp", sources: [.init(vicidial: source, eventSource: "vicidial://bench")])
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let config = Configuration(stateDirectory: state, sources: [.init(vicidial: source, eventSource: "vicidial://bench")])
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let daemon = Daemon(configuration: config, sinks: [counter], logger: logger)
-        let work = Task { _ = await daemon.run() }
+        let work = Task { _ = try await daemon.run() }
         // Let the initial login burst pass, then measure the steady state.
         try await Task.sleep(for: .seconds(3))
         let cpu0 = Memory.cpuSeconds, wall0 = Date(), events0 = await counter.count
@@ -58,7 +60,7 @@ struct FloorBenchmark: AsyncParsableCommand {
         }
         let cpu = Memory.cpuSeconds - cpu0, wall = Date().timeIntervalSince(wall0), events = await counter.count - events0
         work.cancel()
-        _ = await work.value
+        try await work.value
         print("floor: \(agents) agents, poll every \(interval)s, \(Int(wall))s measured")
         print(String(format: "poller CPU: %.2f%% of one core (%.3f s CPU in %.1f s)", cpu / wall * 100, cpu, wall))
         print("poller RSS: \(Memory.mb(rssMax)) max during the run, peak \(Memory.mb(Memory.peakRSS))")

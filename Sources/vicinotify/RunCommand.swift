@@ -39,9 +39,15 @@ struct RunCommand: AsyncParsableCommand {
         let daemon = Daemon(configuration: configuration, sinks: Self.sinks(for: configuration, logger: logger), logger: logger)
         let once = self.once
         let drain = drainTimeout
-        let work = Task { await daemon.run(once: once, drainTimeout: drain) }
+        let work = Task { try await daemon.run(once: once, drainTimeout: drain) }
         Termination.cancelOnSignal(work)
-        let reports = await work.value
+        let reports: [PollReport]
+        do {
+            reports = try await work.value
+        } catch {
+            logger.critical("cannot run: \(error)")
+            throw ExitCode(1)
+        }
         if once && reports.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
     }
 

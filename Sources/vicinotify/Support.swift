@@ -55,7 +55,7 @@ enum Termination {
     }
 
     /// Cancels `work` on the first signal, including one that came before this call.
-    static func cancelOnSignal<T: Sendable>(_ work: Task<T, Never>) {
+    static func cancelOnSignal<T: Sendable, E: Error>(_ work: Task<T, E>) {
         cancel.withLock { $0 = { work.cancel() } }
         if received.load(ordering: .relaxed) > 0 { work.cancel() }
     }

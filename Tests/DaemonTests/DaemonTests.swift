@@ -14,7 +14,7 @@ import VicinotifyCore
         var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, interval: interval, timeout: 5)
         s.downAfter = 2
         configure(&s)
-        return Configuration(stateDirectory: "/tmp/unused", sources: [.init(vicidial: s, eventSource: "vicidial://sim")])
+        return Configuration(stateDirectory: TemporaryDirectory().path, sources: [.init(vicidial: s, eventSource: "vicidial://sim")])
     }
 
     func types(_ events: [EncodedEvent]) -> [String] { events.map(\.type.rawValue) }
@@ -25,7 +25,7 @@ import VicinotifyCore
         let logs = CapturedLogs()
         let sink = RecordingSink()
         let daemon = Daemon(configuration: configuration(sim), sinks: [sink], logger: logs.logger())
-        let run = Task { await daemon.run(drainTimeout: 2) }
+        let run = Task { try await daemon.run(drainTimeout: 2) }
 
         #expect(await sink.wait { $0.count == 3 }, "three logins")
         try await sim.set("agent002", ["status": "INCALL", "lead_id": 42, "callerid": "M1124000000000000042"])
@@ -39,7 +39,7 @@ import VicinotifyCore
         #expect(await sink.wait { $0.contains { $0.type == .sourceUp } })
         #expect(await sink.wait { $0.contains { $0.type == .loggedOut } })
         run.cancel()
-        _ = await run.value
+        _ = try await run.value
         await sim.stop()
 
         let events = await sink.events
@@ -60,14 +60,14 @@ import VicinotifyCore
         let logs = CapturedLogs()
         let sink = RecordingSink()
         let daemon = Daemon(configuration: configuration(sim, interval: 0.05) { $0.downAfter = 1 }, sinks: [sink], logger: logs.logger())
-        let run = Task { await daemon.run(drainTimeout: 1) }
+        let run = Task { try await daemon.run(drainTimeout: 1) }
         #expect(await sink.wait { $0.contains { $0.type == .sourceDown } })
         // Had it kept polling every 50 ms, several more requests would arrive while these control calls run.
         let first = try await sim.requests("logged_in_agents")
         for _ in 0..<20 { _ = try await sim.agents() }
         #expect(try await sim.requests("logged_in_agents") == first)
         run.cancel()
-        _ = await run.value
+        _ = try await run.value
         await sim.stop()
         #expect(first == 1)
         let errors = logs.all.filter { $0.hasPrefix("error") }
@@ -91,12 +91,12 @@ import VicinotifyCore
         sources[1].vicidial.name = "b"
         sources[1].eventSource = "vicidial://b"
         let sink = RecordingSink()
-        let daemon = Daemon(configuration: Configuration(stateDirectory: "/tmp/unused", sources: sources), sinks: [sink],
+        let daemon = Daemon(configuration: Configuration(stateDirectory: TemporaryDirectory().path, sources: sources), sinks: [sink],
                             logger: CapturedLogs().logger())
-        let run = Task { await daemon.run(drainTimeout: 1) }
+        let run = Task { try await daemon.run(drainTimeout: 1) }
         #expect(await sink.wait { $0.count == 5 })
         run.cancel()
-        _ = await run.value
+        _ = try await run.value
         await a.stop()
         await b.stop()
         let json = await sink.events.jsonObjects
@@ -110,7 +110,7 @@ import VicinotifyCore
         let sim = try await RunningSimulator.start(agents: 2)
         try await sim.auth(["password": Self.password])
         let sink = RecordingSink()
-        let reports = await Daemon(configuration: configuration(sim), sinks: [sink], logger: CapturedLogs().logger()).run(once: true)
+        let reports = try await Daemon(configuration: configuration(sim), sinks: [sink], logger: CapturedLogs().logger()).run(once: true)
         await sim.stop()
         #expect(reports.count == 1)
         #expect(reports.first?.failure == nil)

@@ -1,22 +1,44 @@
 import Foundation
 import VicinotifyCore
 
-/// A sink that keeps what it is given and lets a test await a condition on it, instead of sleeping.
+/// A sink that keeps what it delivers and lets a test await a condition on it, instead of sleeping.
+/// A `behaviour` scripts each attempt's outcome (by event and attempt number, from 1); `hang` makes
+/// every delivery wait until cancelled, like a dead endpoint without a timeout.
 public actor RecordingSink: EventSink {
+    public typealias Behaviour = @Sendable (_ event: EncodedEvent, _ attempt: Int) -> DeliveryOutcome
     public nonisolated let name: String
+    private let behaviour: Behaviour
+    private let hang: Bool
+    /// Delivered events, in delivery order.
     public private(set) var events: [EncodedEvent] = []
+    /// Attempts per event id, failed ones included.
+    public private(set) var attempts: [String: Int] = [:]
     private var waiters: [Int: (check: @Sendable ([EncodedEvent]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
 
-    public init(name: String = "recording") { self.name = name }
+    public init(name: String = "recording", hang: Bool = false, behaviour: @escaping Behaviour = { _, _ in .delivered }) {
+        self.name = name
+        self.hang = hang
+        self.behaviour = behaviour
+    }
 
     public func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
-        events += batch
+        if hang {
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            return batch.map { _ in .retry(reason: "cancelled", after: nil) }
+        }
+        var outcomes: [DeliveryOutcome] = []
+        for e in batch {
+            attempts[e.id, default: 0] += 1
+            let outcome = behaviour(e, attempts[e.id]!)
+            if outcome == .delivered { events.append(e) }
+            outcomes.append(outcome)
+        }
         for (id, w) in waiters where w.check(events) {
             waiters[id] = nil
             w.continuation.resume(returning: true)
         }
-        return Array(repeating: .delivered, count: batch.count)
+        return outcomes
     }
 
     /// Waits until `condition` holds for the recorded events; false if `timeout` seconds pass first.

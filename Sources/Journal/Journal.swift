@@ -1,0 +1,324 @@
+import Dispatch
+import Foundation
+import VicinotifyCore
+
+/// An event as stored in the journal: its position (a journal-wide order) and its bytes.
+public struct JournaledEvent: Sendable, Hashable {
+    public var position: Int64
+    public var event: EncodedEvent
+}
+
+/// Retry bookkeeping of one undelivered event on one sink.
+public struct RetryState: Sendable, Equatable {
+    public var attempts: Int
+    public var firstAttempt: Timestamp
+    public var nextAttempt: Timestamp
+    public var lastError: String
+
+    public init(attempts: Int, firstAttempt: Timestamp, nextAttempt: Timestamp, lastError: String) {
+        self.attempts = attempts
+        self.firstAttempt = firstAttempt
+        self.nextAttempt = nextAttempt
+        self.lastError = lastError
+    }
+}
+
+/// An event a sink gave up on, kept for inspection and `dead-letters retry`.
+public struct DeadLetter: Sendable, Equatable {
+    public var sink: String
+    public var position: Int64
+    public var event: EncodedEvent
+    public var attempts: Int
+    public var lastError: String
+    public var deadAt: Timestamp
+
+    public init(sink: String, position: Int64, event: EncodedEvent, attempts: Int, lastError: String, deadAt: Timestamp) {
+        self.sink = sink
+        self.position = position
+        self.event = event
+        self.attempts = attempts
+        self.lastError = lastError
+        self.deadAt = deadAt
+    }
+}
+
+/// The durable heart of the pipeline, one SQLite file (WAL, `synchronous=FULL`) under `state_dir`.
+///
+/// A poll's events and the changed rows of its source's snapshot commit in one transaction before any
+/// sink sees them. Each sink reads the journal through its own cursor and keeps its retry state and dead
+/// letters here, so a restart neither repeats a change nor misses one, and a backlog lives on disk.
+/// Every SQLite call runs on the journal's own queue, never on Swift's cooperative pool.
+public actor Journal {
+    private let executor: QueueExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    private let db: SQLiteConnection
+    public nonisolated let path: String
+
+    /// Opens (creating if needed) `directory/journal.sqlite`.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = (directory as NSString).appendingPathComponent("journal.sqlite")
+        executor = QueueExecutor(label: "journal")
+        db = try SQLiteConnection(path: path)
+        try db.exec("""
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=FULL;
+            CREATE TABLE IF NOT EXISTS events(
+              position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, source TEXT NOT NULL,
+              sequence INTEGER NOT NULL, type TEXT NOT NULL, subject TEXT NOT NULL, campaign_id TEXT NOT NULL,
+              user_group TEXT NOT NULL, time_ms INTEGER NOT NULL, json BLOB NOT NULL,
+              only_sink TEXT);  -- set on copies made by replay and dead-letter retry
+            CREATE INDEX IF NOT EXISTS events_time ON events(time_ms);
+            CREATE INDEX IF NOT EXISTS events_source_sequence ON events(source, sequence);
+            CREATE TABLE IF NOT EXISTS sources(name TEXT PRIMARY KEY, last_sequence INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS agents(
+              source TEXT NOT NULL, user TEXT NOT NULL, status TEXT NOT NULL, sub_status TEXT NOT NULL,
+              pause_code TEXT NOT NULL, lead_id INTEGER NOT NULL, callerid TEXT NOT NULL, campaign_id TEXT NOT NULL,
+              session_id TEXT NOT NULL, calls_today INTEGER NOT NULL, full_name TEXT NOT NULL, user_group TEXT NOT NULL,
+              user_level INTEGER NOT NULL, phone_number TEXT, vendor_lead_code TEXT, computer_ip TEXT,
+              since_ms INTEGER NOT NULL, PRIMARY KEY(source, user)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS cursors(sink TEXT PRIMARY KEY, position INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS retries(
+              sink TEXT NOT NULL, position INTEGER NOT NULL, attempts INTEGER NOT NULL, first_attempt_ms INTEGER NOT NULL,
+              next_attempt_ms INTEGER NOT NULL, last_error TEXT NOT NULL, PRIMARY KEY(sink, position)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS dead_letters(
+              sink TEXT NOT NULL, position INTEGER NOT NULL, id TEXT NOT NULL, source TEXT NOT NULL,
+              sequence INTEGER NOT NULL, type TEXT NOT NULL, subject TEXT NOT NULL, campaign_id TEXT NOT NULL,
+              user_group TEXT NOT NULL, time_ms INTEGER NOT NULL, json BLOB NOT NULL, attempts INTEGER NOT NULL,
+              last_error TEXT NOT NULL, dead_at_ms INTEGER NOT NULL, PRIMARY KEY(sink, position));
+            """)
+    }
+
+    // MARK: - Sources
+
+    /// The persisted snapshot and sequence of a source, or an empty floor for a new one.
+    public func restore(source: String) throws -> (floor: AgentFloor, lastSequence: UInt64) {
+        let seq = try db.prepare("SELECT last_sequence FROM sources WHERE name = ?").bind([.text(source)])
+        let last = try seq.step() ? UInt64(seq.int(0)) : 0
+        let q = try db.prepare("""
+            SELECT user, status, sub_status, pause_code, lead_id, callerid, campaign_id, session_id, calls_today,
+                   full_name, user_group, user_level, phone_number, vendor_lead_code, computer_ip, since_ms
+            FROM agents WHERE source = ?
+            """).bind([.text(source)])
+        var rows: [ObservedAgent] = []
+        while try q.step() {
+            let state = AgentState(
+                user: q.text(0), status: q.text(1), subStatus: q.text(2), pauseCode: q.text(3), leadID: q.int(4),
+                callerID: q.text(5), campaignID: q.text(6), sessionID: q.text(7), callsToday: Int(q.int(8)),
+                fullName: q.text(9), userGroup: q.text(10), userLevel: Int(q.int(11)), phoneNumber: q.optionalText(12),
+                vendorLeadCode: q.optionalText(13), computerIP: q.optionalText(14))
+            rows.append(ObservedAgent(state: state, since: Timestamp(millisecondsSince1970: q.int(15))))
+        }
+        return (AgentFloor(rows), last)
+    }
+
+    /// Commits one poll: its events, the snapshot rows they changed and the source's sequence, atomically.
+    /// - Returns: the journal position of the last event (or the current last position if there are none).
+    @discardableResult
+    public func commit(source: String, events: [EncodedEvent], changes: [AgentChange], at time: Timestamp,
+                       lastSequence: UInt64) throws -> Int64 {
+        try db.transaction { () throws(JournalError) in
+            let insert = try db.prepare("""
+                INSERT INTO events(id, source, sequence, type, subject, campaign_id, user_group, time_ms, json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for e in events { try insert.run(Self.values(e)) }
+            let upsert = try db.prepare("""
+                INSERT OR REPLACE INTO agents(source, user, status, sub_status, pause_code, lead_id, callerid, campaign_id,
+                  session_id, calls_today, full_name, user_group, user_level, phone_number, vendor_lead_code, computer_ip,
+                  since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let delete = try db.prepare("DELETE FROM agents WHERE source = ? AND user = ?")
+            for c in changes {
+                guard let s = c.current else { try delete.run([.text(source), .text(c.user)]); continue }
+                try upsert.run([.text(source), .text(s.user), .text(s.status), .text(s.subStatus), .text(s.pauseCode),
+                                .int(s.leadID), .text(s.callerID), .text(s.campaignID), .text(s.sessionID),
+                                .int(Int64(s.callsToday)), .text(s.fullName), .text(s.userGroup), .int(Int64(s.userLevel)),
+                                .optional(s.phoneNumber), .optional(s.vendorLeadCode), .optional(s.computerIP),
+                                .int(time.millisecondsSince1970)])
+            }
+            try db.prepare("INSERT OR REPLACE INTO sources(name, last_sequence) VALUES (?, ?)")
+                .run([.text(source), .int(Int64(lastSequence))])
+            return try lastPosition()
+        }
+    }
+
+    private static func values(_ e: EncodedEvent) -> [SQLValue] {
+        [.text(e.id), .text(e.sourceName), .int(Int64(e.sequence)), .text(e.type.rawValue), .text(e.subject),
+         .text(e.campaignID), .text(e.userGroup), .int(e.time.millisecondsSince1970), .blob(e.json)]
+    }
+
+    private static let eventColumns = "position, id, source, sequence, type, subject, campaign_id, user_group, time_ms, json"
+
+    private static func event(_ q: Statement, from col: Int32 = 0) -> JournaledEvent {
+        JournaledEvent(position: q.int(col), event: EncodedEvent(
+            id: q.text(col + 1), sequence: UInt64(q.int(col + 3)), type: EventType(rawValue: q.text(col + 4)) ?? .updated,
+            subject: q.text(col + 5), sourceName: q.text(col + 2), campaignID: q.text(col + 6), userGroup: q.text(col + 7),
+            time: Timestamp(millisecondsSince1970: q.int(col + 8)), json: q.blob(col + 9)))
+    }
+
+    public func lastPosition() throws(JournalError) -> Int64 {
+        let q = try db.prepare("SELECT COALESCE(MAX(position), 0) FROM events")
+        _ = try q.step()
+        return q.int(0)
+    }
+
+    // MARK: - Sinks
+
+    /// The sink's cursor: every event at or below it is delivered or dead-lettered. A sink seen for the
+    /// first time starts at the end of the journal (history is available through `replay`).
+    public func cursor(sink: String) throws -> Int64 {
+        let q = try db.prepare("SELECT position FROM cursors WHERE sink = ?").bind([.text(sink)])
+        if try q.step() { return q.int(0) }
+        let end = try lastPosition()
+        try db.prepare("INSERT INTO cursors(sink, position) VALUES (?, ?)").run([.text(sink), .int(end)])
+        return end
+    }
+
+    /// Events after `position` that `sink` should see, in order.
+    public func events(for sink: String, after position: Int64, limit: Int) throws -> [JournaledEvent] {
+        let q = try db.prepare("""
+            SELECT \(Self.eventColumns) FROM events
+            WHERE position > ? AND (only_sink IS NULL OR only_sink = ?) ORDER BY position LIMIT ?
+            """).bind([.int(position), .text(sink), .int(Int64(limit))])
+        var out: [JournaledEvent] = []
+        while try q.step() { out.append(Self.event(q)) }
+        return out
+    }
+
+    public func retries(sink: String) throws -> [Int64: RetryState] {
+        let q = try db.prepare("SELECT position, attempts, first_attempt_ms, next_attempt_ms, last_error FROM retries WHERE sink = ?")
+            .bind([.text(sink)])
+        var out: [Int64: RetryState] = [:]
+        while try q.step() {
+            out[q.int(0)] = RetryState(attempts: Int(q.int(1)), firstAttempt: Timestamp(millisecondsSince1970: q.int(2)),
+                                       nextAttempt: Timestamp(millisecondsSince1970: q.int(3)), lastError: q.text(4))
+        }
+        return out
+    }
+
+    /// Records the outcome of a delivery round for `sink` in one transaction.
+    public func record(sink: String, cursor: Int64, retrying: [Int64: RetryState], finished: [Int64],
+                       dead: [DeadLetter]) throws {
+        try db.transaction { () throws(JournalError) in
+            let upsert = try db.prepare("""
+                INSERT OR REPLACE INTO retries(sink, position, attempts, first_attempt_ms, next_attempt_ms, last_error)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for (position, r) in retrying {
+                try upsert.run([.text(sink), .int(position), .int(Int64(r.attempts)), .int(r.firstAttempt.millisecondsSince1970),
+                                .int(r.nextAttempt.millisecondsSince1970), .text(r.lastError)])
+            }
+            let clear = try db.prepare("DELETE FROM retries WHERE sink = ? AND position = ?")
+            for position in finished { try clear.run([.text(sink), .int(position)]) }
+            let bury = try db.prepare("""
+                INSERT OR REPLACE INTO dead_letters(sink, position, id, source, sequence, type, subject, campaign_id,
+                  user_group, time_ms, json, attempts, last_error, dead_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for d in dead {
+                try bury.run([.text(sink), .int(d.position)] + Self.values(d.event)
+                             + [.int(Int64(d.attempts)), .text(d.lastError), .int(d.deadAt.millisecondsSince1970)])
+            }
+            try db.prepare("UPDATE cursors SET position = MAX(position, ?) WHERE sink = ?").run([.int(cursor), .text(sink)])
+        }
+    }
+
+    // MARK: - Operations
+
+    /// Deletes events every listed sink has passed, keeping the newest `keep` for replay.
+    /// - Returns: how many rows went.
+    @discardableResult
+    public func prune(sinks: [String], keep: Int) throws -> Int {
+        var floor = try lastPosition() - Int64(keep)
+        for s in sinks { floor = min(floor, try cursor(sink: s)) }
+        guard floor > 0 else { return 0 }
+        try db.prepare("DELETE FROM events WHERE position <= ?").run([.int(floor)])
+        return db.changes
+    }
+
+    public func deadLetters(sink: String?) throws -> [DeadLetter] {
+        let q = try db.prepare("""
+            SELECT sink, position, id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, attempts,
+                   last_error, dead_at_ms FROM dead_letters WHERE ? IS NULL OR sink = ? ORDER BY sink, position
+            """).bind([.optional(sink), .optional(sink)])
+        var out: [DeadLetter] = []
+        while try q.step() {
+            let e = EncodedEvent(id: q.text(2), sequence: UInt64(q.int(4)), type: EventType(rawValue: q.text(5)) ?? .updated,
+                                 subject: q.text(6), sourceName: q.text(3), campaignID: q.text(7), userGroup: q.text(8),
+                                 time: Timestamp(millisecondsSince1970: q.int(9)), json: q.blob(10))
+            out.append(DeadLetter(sink: q.text(0), position: q.int(1), event: e, attempts: Int(q.int(11)),
+                                  lastError: q.text(12), deadAt: Timestamp(millisecondsSince1970: q.int(13))))
+        }
+        return out
+    }
+
+    /// Puts dead letters back in front of their sink (as new journal entries for that sink only, same
+    /// event ids and bytes) and removes them from the dead letters. Returns how many.
+    @discardableResult
+    public func retryDeadLetters(sink: String?) throws -> Int {
+        let letters = try deadLetters(sink: sink)
+        try db.transaction { () throws(JournalError) in
+            let insert = try db.prepare("""
+                INSERT INTO events(id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, only_sink)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let delete = try db.prepare("DELETE FROM dead_letters WHERE sink = ? AND position = ?")
+            for d in letters {
+                try insert.run(Self.values(d.event) + [.text(d.sink)])
+                try delete.run([.text(d.sink), .int(d.position)])
+            }
+        }
+        return letters.count
+    }
+
+    @discardableResult
+    public func purgeDeadLetters(sink: String?) throws -> Int {
+        try db.prepare("DELETE FROM dead_letters WHERE ? IS NULL OR sink = ?").run([.optional(sink), .optional(sink)])
+        return db.changes
+    }
+
+    /// Where a replay starts.
+    public enum ReplayStart: Sendable {
+        /// Events with at least this per-source sequence.
+        case sequence(UInt64)
+        case time(Timestamp)
+    }
+
+    /// Re-delivers journaled events (those not yet pruned) to one sink, as copies addressed to it alone.
+    /// Returns how many.
+    @discardableResult
+    public func replay(sink: String, from start: ReplayStart) throws -> Int {
+        let (column, value): (String, Int64) = switch start {
+        case .sequence(let s): ("sequence", Int64(s))
+        case .time(let t): ("time_ms", t.millisecondsSince1970)
+        }
+        return try db.transaction { () throws(JournalError) in
+            try db.prepare("""
+                INSERT INTO events(id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, only_sink)
+                SELECT id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, ?
+                FROM events WHERE only_sink IS NULL AND \(column) >= ? ORDER BY position
+                """).run([.text(sink), .int(value)])
+            return db.changes
+        }
+    }
+
+    /// All journaled events (for tests and tools), oldest first.
+    public func allEvents() throws -> [JournaledEvent] {
+        let q = try db.prepare("SELECT \(Self.eventColumns) FROM events ORDER BY position")
+        var out: [JournaledEvent] = []
+        while try q.step() { out.append(Self.event(q)) }
+        return out
+    }
+}
+
+/// Runs an actor's jobs on a private serial dispatch queue instead of the cooperative pool.
+/// (`DispatchSerialQueue` as an executor exists on Apple platforms only.)
+final class QueueExecutor: SerialExecutor {
+    let queue: DispatchQueue
+    init(label: String) { queue = DispatchQueue(label: label) }
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+}

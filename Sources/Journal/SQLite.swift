@@ -1,0 +1,129 @@
+import CSQLite
+
+/// What SQLite said when something failed.
+public struct JournalError: Error, Sendable, CustomStringConvertible {
+    /// SQLite's primary result code (`SQLITE_FULL`, `SQLITE_IOERR`, …).
+    public var code: Int32
+    public var message: String
+    /// The disk (or the file system's quota) is full: polling must pause, nothing may be dropped.
+    public var isDiskFull: Bool { code & 0xFF == SQLITE_FULL }
+    public var description: String { "journal: \(message) (SQLite error \(code))" }
+}
+
+/// One SQLite connection. Not thread-safe: owned by one actor.
+final class SQLiteConnection {
+    let db: OpaquePointer
+
+    init(path: String) throws(JournalError) {
+        var handle: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            throw JournalError(code: rc, message: "\(path): \(message)")
+        }
+        db = handle
+        sqlite3_busy_timeout(db, 5000)
+    }
+
+    deinit { sqlite3_close_v2(db) }
+
+    func exec(_ sql: String) throws(JournalError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(db, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_free(error)
+            throw JournalError(code: rc, message: message)
+        }
+    }
+
+    func prepare(_ sql: String) throws(JournalError) -> Statement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw failure(rc) }
+        return Statement(stmt: stmt, connection: self)
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    func transaction<T>(_ body: () throws(JournalError) -> T) throws(JournalError) -> T {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try exec("COMMIT")
+            return value
+        } catch {
+            try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    func failure(_ rc: Int32) -> JournalError {
+        JournalError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)))
+    }
+
+    var changes: Int { Int(sqlite3_changes(db)) }
+}
+
+/// A prepared statement; parameters are 1-based, columns 0-based.
+final class Statement {
+    let stmt: OpaquePointer
+    unowned let connection: SQLiteConnection
+
+    init(stmt: OpaquePointer, connection: SQLiteConnection) {
+        self.stmt = stmt
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    @discardableResult
+    func bind(_ values: [SQLValue]) -> Statement {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+        for (i, v) in values.enumerated() {
+            let n = Int32(i + 1)
+            switch v {
+            case .null: sqlite3_bind_null(stmt, n)
+            case .int(let x): sqlite3_bind_int64(stmt, n, x)
+            case .text(let s): sqlite3_bind_text(stmt, n, s, -1, csqlite_transient)
+            case .blob(let b):
+                b.withUnsafeBytes { _ = sqlite3_bind_blob(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+            }
+        }
+        return self
+    }
+
+    /// Steps to the next row; false when done.
+    func step() throws(JournalError) -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw connection.failure(rc)
+    }
+
+    /// Runs a statement that returns no rows.
+    func run(_ values: [SQLValue] = []) throws(JournalError) {
+        bind(values)
+        while try step() {}
+    }
+
+    func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
+    func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
+    func text(_ col: Int32) -> String { sqlite3_column_text(stmt, col).map { String(cString: $0) } ?? "" }
+    func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
+    func blob(_ col: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, col))
+        guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
+
+enum SQLValue {
+    case null
+    case int(Int64)
+    case text(String)
+    case blob([UInt8])
+
+    static func optional(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+}

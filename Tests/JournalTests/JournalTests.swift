@@ -1,0 +1,88 @@
+import Foundation
+import Journal
+import TestSupport
+import Testing
+import VicinotifyCore
+
+private let t0 = Timestamp(millisecondsSince1970: 1_795_500_000_000)
+
+/// Makes events the way the daemon does: a tracker observing floors.
+private struct Feed {
+    var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 3)
+    var step: Int64 = 0
+
+    mutating func poll(_ floor: [AgentState]) -> (events: [EncodedEvent], changes: [AgentChange], time: Timestamp) {
+        step += 1
+        let time = t0.adding(milliseconds: step * 1000)
+        let events = tracker.observe(floor, at: time)
+        let changes = events.compactMap { e -> AgentChange? in if case .agent(let c, _) = e.payload { return c }; return nil }
+        return (events.map(EncodedEvent.init), changes, time)
+    }
+
+    mutating func commit(_ floor: [AgentState], to journal: Journal) async throws -> [EncodedEvent] {
+        let p = poll(floor)
+        try await journal.commit(source: "src", events: p.events, changes: p.changes, at: p.time, lastSequence: tracker.lastSequence)
+        return p.events
+    }
+}
+
+private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil) -> [AgentState] {
+    (range ?? 0..<n).map { AgentState(user: "a\($0)", status: status, pauseCode: "LOGIN", campaignID: "C", fullName: "N \($0)") }
+}
+
+@Suite struct JournalTests {
+    @Test func aPollAndItsSnapshotSurviveReopening() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var feed = Feed()
+        do {
+            let journal = try Journal(directory: dir.path)
+            _ = try await feed.commit(agents(3), to: journal)
+            _ = try await feed.commit(agents(3, status: "PAUSED", range: 1..<3), to: journal)
+        }
+        let reopened = try Journal(directory: dir.path)
+        let (floor, last) = try await reopened.restore(source: "src")
+        #expect(last == feed.tracker.lastSequence)
+        #expect(floor.states == feed.tracker.floor.states)
+        #expect(floor["a1"]?.since == t0.adding(milliseconds: 2000))
+        #expect(floor["a1"]?.state.pauseCode == "LOGIN", "a PAUSED agent keeps its code")
+        #expect(try await reopened.allEvents().map(\.event.sequence) == Array(1...6))
+        // A restarted tracker continues the sequence and diffs against the persisted floor.
+        var resumed = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", floor: floor, lastSequence: last)
+        let again = resumed.observe(agents(3, status: "PAUSED", range: 1..<3), at: t0.adding(milliseconds: 9000))
+        #expect(again.isEmpty, "no change repeated after a restart")
+        let next = resumed.observe([], at: t0.adding(milliseconds: 10_000))
+        #expect(next.map(\.sequence) == [7, 8])
+    }
+
+    @Test func cursorsRetriesDeadLettersAndPruning() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(directory: dir.path)
+        #expect(try await journal.cursor(sink: "s") == 0)
+        var feed = Feed()
+        let events = try await feed.commit(agents(10), to: journal)
+        let pending = try await journal.events(for: "s", after: 0, limit: 100)
+        #expect(pending.map(\.event) == events)
+        let retry = RetryState(attempts: 2, firstAttempt: t0, nextAttempt: t0.adding(milliseconds: 5000), lastError: "HTTP 503")
+        let dead = DeadLetter(sink: "s", position: pending[1].position, event: pending[1].event, attempts: 3, lastError: "HTTP 404", deadAt: t0)
+        try await journal.record(sink: "s", cursor: pending[0].position, retrying: [pending[2].position: retry],
+                                 finished: [pending[0].position, pending[1].position], dead: [dead])
+        #expect(try await journal.cursor(sink: "s") == pending[0].position)
+        #expect(try await journal.retries(sink: "s") == [pending[2].position: retry])
+        #expect(try await journal.deadLetters(sink: "s") == [dead])
+        #expect(try await journal.cursor(sink: "late") == pending.last!.position, "a new sink starts at the end")
+
+        #expect(try await journal.prune(sinks: ["s", "late"], keep: 0) == 1, "never past the slowest cursor")
+        #expect(try await journal.retryDeadLetters(sink: "s") == 1)
+        #expect(try await journal.deadLetters(sink: nil).isEmpty)
+        let copies = try await journal.events(for: "s", after: pending.last!.position, limit: 10)
+        #expect(copies.map(\.event) == [events[1]], "a retried dead letter comes back with its id and bytes")
+        #expect(try await journal.events(for: "late", after: pending.last!.position, limit: 10).isEmpty, "only for its sink")
+
+        #expect(try await journal.replay(sink: "late", from: .sequence(9)) == 2)
+        #expect(try await journal.events(for: "late", after: pending.last!.position, limit: 10).map(\.event.sequence) == [9, 10])
+        #expect(try await journal.replay(sink: "late", from: .time(t0.adding(milliseconds: 5000))) == 0)
+        #expect(try await journal.purgeDeadLetters(sink: nil) == 0)
+    }
+}
