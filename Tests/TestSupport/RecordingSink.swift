@@ -13,7 +13,7 @@ public actor RecordingSink: EventSink {
     public private(set) var events: [EncodedEvent] = []
     /// Attempts per event id, failed ones included.
     public private(set) var attempts: [String: Int] = [:]
-    private var waiters: [Int: (check: @Sendable ([EncodedEvent]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
+    private var waiters: [Int: (check: @Sendable ([EncodedEvent], [String: Int]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
 
     public init(name: String = "recording", hang: Bool = false, behaviour: @escaping Behaviour = { _, _ in .delivered }) {
@@ -34,7 +34,7 @@ public actor RecordingSink: EventSink {
             if outcome == .delivered { events.append(e) }
             outcomes.append(outcome)
         }
-        for (id, w) in waiters where w.check(events) {
+        for (id, w) in waiters where w.check(events, attempts) {
             waiters[id] = nil
             w.continuation.resume(returning: true)
         }
@@ -43,7 +43,16 @@ public actor RecordingSink: EventSink {
 
     /// Waits until `condition` holds for the recorded events; false if `timeout` seconds pass first.
     public func wait(timeout: Double = 10, until condition: @escaping @Sendable ([EncodedEvent]) -> Bool) async -> Bool {
-        if condition(events) { return true }
+        await wait(timeout: timeout) { events, _ in condition(events) }
+    }
+
+    /// Waits until `condition` holds for the attempts made so far (by event id).
+    public func waitForAttempts(timeout: Double = 10, until condition: @escaping @Sendable ([String: Int]) -> Bool) async -> Bool {
+        await wait(timeout: timeout) { _, attempts in condition(attempts) }
+    }
+
+    private func wait(timeout: Double, _ condition: @escaping @Sendable ([EncodedEvent], [String: Int]) -> Bool) async -> Bool {
+        if condition(events, attempts) { return true }
         nextWaiter += 1
         let id = nextWaiter
         return await withCheckedContinuation { c in
