@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport"]),
+        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

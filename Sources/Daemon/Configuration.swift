@@ -39,22 +39,26 @@ public struct Configuration: Sendable {
 
     /// Reads and validates a configuration file.
     /// - Throws: `ConfigurationError` listing every problem found.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Configuration {
+    /// - Parameter requireSecrets: false for tools that only read the journal: an unset `password_env`
+    ///   is then no problem.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            requireSecrets: Bool = true) throws -> Configuration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(problems: ["\(path): cannot read the file"])
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(data, baseDirectory: base, environment: environment)
+        return try parse(data, baseDirectory: base, environment: environment, requireSecrets: requireSecrets)
     }
 
-    public static func parse(_ data: Data, baseDirectory: String, environment: [String: String]) throws -> Configuration {
+    public static func parse(_ data: Data, baseDirectory: String, environment: [String: String],
+                             requireSecrets: Bool = true) throws -> Configuration {
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
             throw ConfigurationError(problems: ["$: not valid JSON (\((error as NSError).userInfo["NSDebugDescription"] ?? error))"])
         }
-        var v = Validator(environment: environment, baseDirectory: baseDirectory)
+        var v = Validator(environment: environment, baseDirectory: baseDirectory, requireSecrets: requireSecrets)
         let config = v.configuration(root)
         if !v.problems.isEmpty { throw ConfigurationError(problems: v.problems) }
         return config!
@@ -71,6 +75,7 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 private struct Validator {
     let environment: [String: String]
     let baseDirectory: String
+    let requireSecrets: Bool
     var problems: [String] = []
 
     mutating func problem(_ path: String, _ message: String) { problems.append("\(path): \(message)") }
@@ -213,7 +218,7 @@ private struct Validator {
         switch (string(d, "password", p), string(d, "password_env", p)) {
         case (let pw?, nil): password = pw
         case (nil, let env?):
-            if let value = environment[env], !value.isEmpty { password = value } else {
+            if let value = environment[env], !value.isEmpty { password = value } else if requireSecrets {
                 problem(p + ".password_env", "environment variable \(env) is not set")
             }
         case (nil, nil): problem(p, "needs password or password_env")

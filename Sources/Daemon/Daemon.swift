@@ -28,6 +28,8 @@ public final class Daemon: Sendable {
     @discardableResult
     public func run(once: Bool = false, drainTimeout: Double = 10) async throws -> [PollReport] {
         let journal = try Journal(directory: configuration.stateDirectory)
+        // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
+        for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
         let queues = sinks.map {
             DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name), logger: logger)
         }

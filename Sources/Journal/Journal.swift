@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import VicinotifyCore
 
@@ -47,9 +46,9 @@ public struct DeadLetter: Sendable, Equatable {
 /// A poll's events and the changed rows of its source's snapshot commit in one transaction before any
 /// sink sees them. Each sink reads the journal through its own cursor and keeps its retry state and dead
 /// letters here, so a restart neither repeats a change nor misses one, and a backlog lives on disk.
-/// Every SQLite call runs on the journal's own queue, never on Swift's cooperative pool.
+/// Every SQLite call runs on the journal's own thread, never on Swift's cooperative pool.
 public actor Journal {
-    private let executor: QueueExecutor
+    private let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let db: SQLiteConnection
     public nonisolated let path: String
@@ -58,7 +57,7 @@ public actor Journal {
     public init(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("journal.sqlite")
-        executor = QueueExecutor(label: "journal")
+        executor = ThreadExecutor(name: "journal")
         db = try SQLiteConnection(path: path)
         try db.exec("""
             PRAGMA journal_mode=WAL;
@@ -311,14 +310,36 @@ public actor Journal {
     }
 }
 
-/// Runs an actor's jobs on a private serial dispatch queue instead of the cooperative pool.
-/// (`DispatchSerialQueue` as an executor exists on Apple platforms only.)
-final class QueueExecutor: SerialExecutor {
-    let queue: DispatchQueue
-    init(label: String) { queue = DispatchQueue(label: label) }
+/// Runs an actor's jobs on a thread of its own, so blocking SQLite calls never occupy Swift's
+/// cooperative pool, nor a dispatch worker that anything else may be waiting for.
+final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []  // guarded by `condition`
+
+    init(name: String) {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = name
+        thread.start()
+    }
+
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
     }
+
     func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let batch = jobs
+            jobs = []
+            condition.unlock()
+            for job in batch { job.runSynchronously(on: asUnownedSerialExecutor()) }
+        }
+    }
 }

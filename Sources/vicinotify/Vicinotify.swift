@@ -14,6 +14,7 @@ struct Vicinotify: AsyncParsableCommand {
               vicinotify check-config --config config.json
             """,
         version: version,
-        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self,
+                      DeadLettersCommand.self, ReplayCommand.self, BenchCommand.self]
     )
 }

@@ -37,10 +37,10 @@ import Testing
         return Output(status: p.terminationStatus, stdout: stdout, stderr: errText)
     }
 
-    /// Reads a pipe to its end on a dispatch thread, calling `progress` with everything read so far.
+    /// Reads a pipe to its end on a thread of its own, calling `progress` with everything read so far.
     static func read(_ pipe: Pipe, progress: @escaping @Sendable (Data) -> Void) async -> String {
         await withCheckedContinuation { c in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 var all = Data()
                 while true {
                     let chunk = pipe.fileHandleForReading.availableData
@@ -143,7 +143,11 @@ import Testing
         #expect(wrong.stderr.contains("login_incorrect"))
         #expect(!wrong.stderr.contains("wr0ng-pw-xyz"))
 
-        let daemon = try await Self.run(["run", "--config", config.path], environment: ["SIM_PASS": "cli-secret-pw"], signalAfterLines: 4)
+        // A fresh state directory: with the first one's journal, the daemon would rightly see no change.
+        let fresh = dir.appendingPathComponent("fresh.json")
+        try String(decoding: try Data(contentsOf: config), as: UTF8.self).replacingOccurrences(of: "\"state\"", with: "\"state2\"")
+            .write(to: fresh, atomically: true, encoding: .utf8)
+        let daemon = try await Self.run(["run", "--config", fresh.path], environment: ["SIM_PASS": "cli-secret-pw"], signalAfterLines: 4)
         #expect(daemon.status == 0, "SIGTERM is a clean stop: \(daemon.stderr)")
         #expect(daemon.stdout.split(separator: "\n").count >= 4)
         #expect(!daemon.stderr.contains("cli-secret-pw"))
