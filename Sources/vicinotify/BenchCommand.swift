@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
             Examples:
               vicinotify bench core
               vicinotify bench floor --agents 5000 --duration 30
+              vicinotify bench journal
             """,
-        subcommands: [CoreBenchmark.self, FloorBenchmark.self])
+        subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self])
 }
