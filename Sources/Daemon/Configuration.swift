@@ -22,14 +22,17 @@ public struct Configuration: Sendable {
     public var stdoutRetry: RetryPolicy
     /// Journal entries kept for `replay` after every sink has passed them.
     public var journalKeepEvents: Int
+    /// A cap on the journal file's size; reaching it pauses polling like a full disk.
+    public var journalMaxBytes: Int?
 
     public init(stateDirectory: String, sources: [Source], stdoutEnabled: Bool = true,
-                stdoutRetry: RetryPolicy = RetryPolicy(), journalKeepEvents: Int = 100_000) {
+                stdoutRetry: RetryPolicy = RetryPolicy(), journalKeepEvents: Int = 100_000, journalMaxBytes: Int? = nil) {
         self.stateDirectory = stateDirectory
         self.sources = sources
         self.stdoutEnabled = stdoutEnabled
         self.stdoutRetry = stdoutRetry
         self.journalKeepEvents = journalKeepEvents
+        self.journalMaxBytes = journalMaxBytes
     }
 
     /// The retry policy of the sink named `sink`.
@@ -169,11 +172,13 @@ private struct Validator {
         }
         if d["http"] != nil { problem("http", "the metrics and health listener is not available in this version yet") }
         var keep = 100_000
-        if let j = d["journal"], let o = object(j, "journal", allowed: ["keep_events"]) {
+        var maxBytes: Int?
+        if let j = d["journal"], let o = object(j, "journal", allowed: ["keep_events", "max_mb"]) {
             keep = int(o, "keep_events", "journal", default: keep, range: 0...1_000_000_000)
+            if o["max_mb"] != nil { maxBytes = int(o, "max_mb", "journal", default: 0, range: 1...10_000_000) << 20 }
         }
         return Configuration(stateDirectory: resolve(stateDir), sources: sources, stdoutEnabled: stdoutEnabled,
-                             stdoutRetry: stdoutRetry, journalKeepEvents: keep)
+                             stdoutRetry: stdoutRetry, journalKeepEvents: keep, journalMaxBytes: maxBytes)
     }
 
     /// A sink's `retry` block; every sink accepts the same one.

@@ -27,7 +27,7 @@ public final class Daemon: Sendable {
     /// - Throws: `JournalError` when the journal cannot be opened.
     @discardableResult
     public func run(once: Bool = false, drainTimeout: Double = 10) async throws -> [PollReport] {
-        let journal = try Journal(directory: configuration.stateDirectory)
+        let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
         let queues = sinks.map {

@@ -54,7 +54,8 @@ public actor Journal {
     public nonisolated let path: String
 
     /// Opens (creating if needed) `directory/journal.sqlite`.
-    public init(directory: String) throws {
+    /// - Parameter maxBytes: a cap on the file's size; reaching it is a full disk (`JournalError.isDiskFull`).
+    public init(directory: String, maxBytes: Int? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("journal.sqlite")
         executor = ThreadExecutor(name: "journal")
@@ -86,6 +87,7 @@ public actor Journal {
               user_group TEXT NOT NULL, time_ms INTEGER NOT NULL, json BLOB NOT NULL, attempts INTEGER NOT NULL,
               last_error TEXT NOT NULL, dead_at_ms INTEGER NOT NULL, PRIMARY KEY(sink, position));
             """)
+        if let maxBytes { try db.exec("PRAGMA max_page_count = \(max(1, maxBytes / 16384))") }
     }
 
     // MARK: - Sources

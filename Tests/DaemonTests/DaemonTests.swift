@@ -117,3 +117,64 @@ import VicinotifyCore
         #expect(await sink.events.count == 2)
     }
 }
+
+/// A journal that cannot grow (a full disk, here its `journal.max_mb` cap) pauses polling and drops nothing.
+@Suite struct FullJournalTests {
+    @Test func aFullJournalPausesPollingAndLosesNothing() async throws {
+        let sim = try await RunningSimulator.start(agents: 30, seed: 4)
+        defer { Task { await sim.stop() } }
+        let state = TemporaryDirectory()
+        defer { state.remove() }
+        let source = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: "apipass", interval: 0.05, timeout: 5)
+        func configuration(maxBytes: Int?) -> Configuration {
+            Configuration(stateDirectory: state.path, sources: [.init(vicidial: source, eventSource: "vicidial://sim")],
+                          journalMaxBytes: maxBytes)
+        }
+        let logs = CapturedLogs()
+        let first = RecordingSink(name: "out")
+        let full = Daemon(configuration: configuration(maxBytes: 300_000), sinks: [first], logger: logs.logger())
+        let run = Task { try await full.run(drainTimeout: 1) }
+        // The floor keeps changing until the journal is full; no event announces that, so watch the log.
+        for _ in 0..<500 where !logs.text.contains("cannot write the journal") {
+            try await sim.control(.post, "/sim/tick", ["count": 1])
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        run.cancel()
+        _ = try await run.value
+        let critical = logs.all.filter { $0.contains("cannot write the journal") }
+        #expect(critical.count == 1, "said once, clearly")
+        #expect(critical.first?.contains("the disk is full") == true)
+
+        let truth = Self.floor(truthRows: try await sim.agents())
+        let delivered = await first.events
+        let second = RecordingSink(name: "out")
+        let roomy = Daemon(configuration: configuration(maxBytes: nil), sinks: [second], logger: CapturedLogs().logger())
+        let resumed = Task { try await roomy.run(drainTimeout: 1) }
+        let caughtUp = await second.wait { Self.floor(delivered + $0) == truth }
+        resumed.cancel()
+        _ = try await resumed.value
+        #expect(caughtUp, "the changes held back by the full journal come out once it has room")
+        let all = delivered + (await second.events)
+        #expect(Set(all.map(\.id)).count == all.count, "nothing twice")
+    }
+
+    /// user -> status/sub_status/lead of the last event per agent.
+    static func floor(_ events: [EncodedEvent]) -> [String: String] {
+        var out: [String: String] = [:]
+        for e in events.jsonObjects {
+            guard let data = e["data"] as? [String: Any], let agent = data["agent"] as? String else { continue }
+            if let c = data["current"] as? [String: Any] {
+                out[agent] = "\(c["status"]!)/\(c["sub_status"]!)/\(c["lead_id"]!)"
+            } else {
+                out[agent] = nil
+            }
+        }
+        return out
+    }
+
+    static func floor(truthRows: [[String: Any]]) -> [String: String] {
+        var out: [String: String] = [:]
+        for t in truthRows { out[t["user"] as! String] = "\(t["status"]!)/\(t["sub_status"]!)/\(t["lead_id"]!)" }
+        return out
+    }
+}
