@@ -17,38 +17,27 @@ struct DemoCommand: AsyncParsableCommand {
               vicinotify demo --agents 50 --seed 7 | jq -c 'select(.type=="vicidial.agent.status_changed") | .data.current.status'
             """)
 
-    @Option(help: "Agents on the simulated floor.")
-    var agents = 20
+    @OptionGroup var floor: FloorOptions
 
     @Option(help: "Stop after this many seconds (default: run until interrupted).")
     var duration: Double?
 
-    @Option(help: "Seed of the simulated day: the same seed gives the same sequence of changes.")
-    var seed: UInt64 = 1
-
     @Option(help: "Seconds between polls.")
     var interval: Double = 0.5
-
-    @Option(help: "Seconds between simulated state changes.")
-    var tick: Double = 1
 
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard agents >= 1, agents <= 1_000_000 else { throw ValidationError("--agents must be 1 to 1000000") }
-        guard interval > 0, tick > 0 else { throw ValidationError("--interval and --tick must be positive") }
+        guard interval > 0, floor.tick > 0 else { throw ValidationError("--interval and --tick must be positive") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
     }
 
     func run() async throws {
         let logger = logging.bootstrap()
         Termination.install(logger: logger)
-        var sim = SimulatorConfiguration()
-        sim.agents = agents
-        sim.seed = seed
-        sim.tickInterval = tick
+        let sim = floor.simulator
         let server = try await SimulatorServer.start(sim, logger: logger)
-        logger.info("simulated VICIdial listening", metadata: ["url": "\(server.apiURL)", "agents": "\(agents)"])
+        logger.info("simulated VICIdial listening", metadata: ["url": "\(server.apiURL)", "agents": "\(floor.agents)"])
         let source = VICIdialSource(name: "demo", url: server.apiURL, user: sim.apiUser, password: sim.apiPassword,
                                     interval: interval, timeout: 5)
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-demo-\(getpid())").path

@@ -18,14 +18,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
     var port = 8080
 
-    @Option(help: "Agents on the floor.")
-    var agents = 20
-
-    @Option(help: "Seed of the simulated day.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Seconds between state changes; 0 = only when told through /sim/tick.")
-    var tick: Double = 1
+    @OptionGroup var floor: FloorOptions
 
     @Option(help: "API user name.")
     var user = "apiuser"
@@ -38,11 +31,8 @@ struct SimulateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap()
         Termination.install(logger: logger)
-        var config = SimulatorConfiguration()
+        var config = floor.simulator
         config.port = port
-        config.agents = agents
-        config.seed = seed
-        config.tickInterval = tick > 0 ? tick : nil
         config.apiUser = user
         config.apiPassword = password
         let server = try await SimulatorServer.start(config, logger: logger)

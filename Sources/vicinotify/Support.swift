@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import Simulator
 import Synchronization
 
 /// Options every long-running command shares.
@@ -21,6 +22,31 @@ struct LoggingOptions: ParsableArguments {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// The simulated floor, for `demo` and `simulate`.
+struct FloorOptions: ParsableArguments {
+    @Option(help: "Agents on the simulated floor.")
+    var agents = 20
+
+    @Option(help: "Seed of the simulated day: the same seed gives the same sequence of changes.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Seconds between simulated state changes (simulate: 0 = only when told through /sim/tick).")
+    var tick: Double = 1
+
+    func validate() throws {
+        guard agents >= 1, agents <= 1_000_000 else { throw ValidationError("--agents must be 1 to 1000000") }
+        guard tick >= 0 else { throw ValidationError("--tick must not be negative") }
+    }
+
+    var simulator: SimulatorConfiguration {
+        var config = SimulatorConfiguration()
+        config.agents = agents
+        config.seed = seed
+        config.tickInterval = tick > 0 ? tick : nil
+        return config
+    }
+}
 
 /// SIGINT and SIGTERM: the first cancels the work (a graceful stop), the second exits at once.
 /// Install before starting the work: a signal that arrives first is remembered, never lost.
