@@ -52,8 +52,8 @@ struct SourceRunner: Sendable {
                 report = PollReport(source: source.name, time: time, failure: failure, agents: tracker.floor.count)
                 if failure.isCredentialProblem {
                     credentialFailures += 1
-                    let exponent = Double(min(credentialFailures - 1, 16))
-                    wait = min(source.authBackoff * Double(1 << Int(exponent)), max(source.authBackoffMax, source.authBackoff))
+                    let doubling = Double(1 << min(credentialFailures - 1, 16))
+                    wait = min(source.authBackoff * doubling, max(source.authBackoffMax, source.authBackoff))
                     if failure.reason == .lockedOut { wait = max(wait, 15 * 60) }
                 }
                 if failure.reason != lastReason {
