@@ -51,6 +51,7 @@ public actor Journal {
     private let executor: ThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let db: SQLiteConnection
+    private let checkpointer: Checkpointer
     public nonisolated let path: String
 
     /// Opens (creating if needed) `directory/journal.sqlite`.
@@ -64,6 +65,7 @@ public actor Journal {
             PRAGMA page_size=16384;  -- on a new file: fewer, larger writes for ~1 KB events
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=FULL;
+            PRAGMA wal_autocheckpoint=0;  -- the Checkpointer does it, off the commit path
             CREATE TABLE IF NOT EXISTS events(
               position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, source TEXT NOT NULL,
               sequence INTEGER NOT NULL, type TEXT NOT NULL, subject TEXT NOT NULL, campaign_id TEXT NOT NULL,
@@ -88,6 +90,7 @@ public actor Journal {
               last_error TEXT NOT NULL, dead_at_ms INTEGER NOT NULL, PRIMARY KEY(sink, position));
             """)
         if let maxBytes { try db.exec("PRAGMA max_page_count = \(max(1, maxBytes / 16384))") }
+        checkpointer = Checkpointer(path: path)
     }
 
     // MARK: - Sources
@@ -316,6 +319,24 @@ public actor Journal {
         var out: [JournaledEvent] = []
         while try q.step() { out.append(Self.event(q)) }
         return out
+    }
+}
+
+/// Copies the WAL back into the database file once a second, on its own connection and thread, in
+/// PASSIVE mode: a commit never waits for a checkpoint, and the WAL stays small.
+final class Checkpointer: Sendable {
+    /// Runs until this object (owned by its `Journal`) is gone.
+    init(path: String) {
+        let thread = Thread { [weak self] in
+            guard let connection = try? SQLiteConnection(path: path) else { return }
+            while true {
+                Thread.sleep(forTimeInterval: 1)
+                guard self != nil else { return }
+                try? connection.exec("PRAGMA wal_checkpoint(PASSIVE)")
+            }
+        }
+        thread.name = "journal-checkpoint"
+        thread.start()
     }
 }
 
