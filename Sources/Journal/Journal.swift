@@ -117,7 +117,7 @@ public actor Journal {
                        lastSequence: UInt64) throws -> Int64 {
         try db.transaction { () throws(JournalError) in
             // Many rows per statement: per-statement overhead, not I/O, dominates a large poll.
-            try insertRows("INSERT INTO events(id, source, sequence, type, subject, campaign_id, user_group, time_ms, json) VALUES ",
+            try insertRows("INSERT INTO events(\(Self.valueColumns)) VALUES ",
                            columns: 9, rows: events.map(Self.values))
             var upserts: [[SQLValue]] = []
             var gone: [String] = []
@@ -159,7 +159,9 @@ public actor Journal {
          .text(e.campaignID), .text(e.userGroup), .int(e.time.millisecondsSince1970), .blob(e.json)]
     }
 
-    private static let eventColumns = "position, id, source, sequence, type, subject, campaign_id, user_group, time_ms, json"
+    /// An event's columns, in the order of `values(_:)`; every table holding events uses them.
+    private static let valueColumns = "id, source, sequence, type, subject, campaign_id, user_group, time_ms, json"
+    private static let eventColumns = "position, " + valueColumns
 
     private static func event(_ q: Statement, from col: Int32 = 0) -> JournaledEvent {
         JournaledEvent(position: q.int(col), event: EncodedEvent(
@@ -223,8 +225,8 @@ public actor Journal {
             let clear = try db.prepare("DELETE FROM retries WHERE sink = ? AND position = ?")
             for position in finished { try clear.run([.text(sink), .int(position)]) }
             let bury = try db.prepare("""
-                INSERT OR REPLACE INTO dead_letters(sink, position, id, source, sequence, type, subject, campaign_id,
-                  user_group, time_ms, json, attempts, last_error, dead_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO dead_letters(sink, \(Self.eventColumns), attempts, last_error, dead_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for d in dead {
                 try bury.run([.text(sink), .int(d.position)] + Self.values(d.event)
@@ -249,15 +251,13 @@ public actor Journal {
 
     public func deadLetters(sink: String?) throws -> [DeadLetter] {
         let q = try db.prepare("""
-            SELECT sink, position, id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, attempts,
-                   last_error, dead_at_ms FROM dead_letters WHERE ? IS NULL OR sink = ? ORDER BY sink, position
+            SELECT sink, \(Self.eventColumns), attempts, last_error, dead_at_ms FROM dead_letters
+            WHERE ? IS NULL OR sink = ? ORDER BY sink, position
             """).bind([.optional(sink), .optional(sink)])
         var out: [DeadLetter] = []
         while try q.step() {
-            let e = EncodedEvent(id: q.text(2), sequence: UInt64(q.int(4)), type: EventType(rawValue: q.text(5)) ?? .updated,
-                                 subject: q.text(6), sourceName: q.text(3), campaignID: q.text(7), userGroup: q.text(8),
-                                 time: Timestamp(millisecondsSince1970: q.int(9)), json: q.blob(10))
-            out.append(DeadLetter(sink: q.text(0), position: q.int(1), event: e, attempts: Int(q.int(11)),
+            let e = Self.event(q, from: 1)
+            out.append(DeadLetter(sink: q.text(0), position: e.position, event: e.event, attempts: Int(q.int(11)),
                                   lastError: q.text(12), deadAt: Timestamp(millisecondsSince1970: q.int(13))))
         }
         return out
@@ -270,8 +270,7 @@ public actor Journal {
         let letters = try deadLetters(sink: sink)
         try db.transaction { () throws(JournalError) in
             let insert = try db.prepare("""
-                INSERT INTO events(id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, only_sink)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events(\(Self.valueColumns), only_sink) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let delete = try db.prepare("DELETE FROM dead_letters WHERE sink = ? AND position = ?")
             for d in letters {
@@ -305,8 +304,8 @@ public actor Journal {
         }
         return try db.transaction { () throws(JournalError) in
             try db.prepare("""
-                INSERT INTO events(id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, only_sink)
-                SELECT id, source, sequence, type, subject, campaign_id, user_group, time_ms, json, ?
+                INSERT INTO events(\(Self.valueColumns), only_sink)
+                SELECT \(Self.valueColumns), ?
                 FROM events WHERE only_sink IS NULL AND \(column) >= ? ORDER BY position
                 """).run([.text(sink), .int(value)])
             return db.changes
