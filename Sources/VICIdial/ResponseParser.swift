@@ -27,15 +27,10 @@ public enum ResponseParser {
             if error.hasPrefix("ERROR: logged_in_agents NO LOGGED IN AGENTS") { return .success([]) }
             return .failure(classify(error))
         }
-        var rows = lines[...]
-        var layout = Layout(loggedInColumns, positional: true)
         var scan = FieldScanner()
-        if let first = rows.first, scan.scan(first, delimiter), first[scan.ranges[0]].elementsEqual("user".utf8) {
-            layout = Layout(scan.ranges.map { String(decoding: first[$0], as: UTF8.self) }, positional: false)
-            rows = rows.dropFirst()
-            guard layout.user >= 0, layout.status >= 0 else {
-                return .failure(PollFailure(.unparseable, "header line lacks the user or status column"))
-            }
+        let (rows, layout) = headed(lines, delimiter, firstColumn: "user", otherwise: loggedInColumns, scan: &scan)
+        guard layout.user >= 0, layout.status >= 0 else {
+            return .failure(PollFailure(.unparseable, "header line lacks the user or status column"))
         }
         // Builds before 2.14 without show_sub_status support print 10 columns.
         let legacy = Layout(Array(loggedInColumns.prefix(10)), positional: true)
@@ -66,13 +61,8 @@ public enum ResponseParser {
             if error.hasPrefix("ERROR: agent_status AGENT NOT LOGGED IN") { return .success(.loggedOut) }
             return .failure(classify(error))
         }
-        var rows = lines[...]
-        var layout = Layout(agentStatusColumns, positional: true)
         var scan = FieldScanner()
-        if let first = rows.first, scan.scan(first, delimiter), first[scan.ranges[0]].elementsEqual("status".utf8) {
-            layout = Layout(scan.ranges.map { String(decoding: first[$0], as: UTF8.self) }, positional: false)
-            rows = rows.dropFirst()
-        }
+        let (rows, layout) = headed(lines, delimiter, firstColumn: "status", otherwise: agentStatusColumns, scan: &scan)
         guard rows.count == 1, let row = rows.first else {
             return .failure(PollFailure(.unparseable, "expected one agent row, got \(rows.count)"))
         }
@@ -89,6 +79,16 @@ public enum ResponseParser {
         case .success(let a): return .success(.loggedIn(a))
         case .failure(let why): return .failure(PollFailure(.unparseable, why.message))
         }
+    }
+
+    /// Separates a header line, recognised by its first column's name, from the rows. Without one, the
+    /// rows are mapped by the documented column order `otherwise`.
+    private static func headed(_ lines: [ArraySlice<UInt8>], _ delimiter: UInt8, firstColumn: String,
+                               otherwise columns: [String], scan: inout FieldScanner) -> (ArraySlice<ArraySlice<UInt8>>, Layout) {
+        guard let first = lines.first, scan.scan(first, delimiter), first[scan.ranges[0]].elementsEqual(firstColumn.utf8) else {
+            return (lines[...], Layout(columns, positional: true))
+        }
+        return (lines.dropFirst(), Layout(scan.ranges.map { String(decoding: first[$0], as: UTF8.self) }, positional: false))
     }
 
     /// Classifies an `ERROR:` line that is a failure (not an empty floor or a logged-out agent).
