@@ -19,6 +19,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
         // Model, differ, events, JSON encoding, sink interface. Depends on nothing.
         .target(name: "VicinotifyCore"),
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite",
                                                  .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
-        .target(name: "Sinks", dependencies: ["VicinotifyCore",
+        .target(name: "Sinks", dependencies: ["VicinotifyCore", "CurlHTTP", "CCrypto",
                                                .product(name: "Logging", package: "swift-log")]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
@@ -51,11 +53,13 @@ let package = Package(
         // Helpers shared by the test targets: a running simulator with its control interface, log capture.
         .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP", "VicinotifyCore",
                                                      .product(name: "Logging", package: "swift-log")],
-                path: "Tests/TestSupport"),
+                path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "TestSupport", "VicinotifyCore",
+                                                       .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks",
                                                         .product(name: "Logging", package: "swift-log")]),

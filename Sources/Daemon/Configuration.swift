@@ -1,4 +1,5 @@
 import Foundation
+import Sinks
 import VICIdial
 import VicinotifyCore
 
@@ -24,20 +25,28 @@ public struct Configuration: Sendable {
     public var journalKeepEvents: Int
     /// A cap on the journal file's size; reaching it pauses polling like a full disk.
     public var journalMaxBytes: Int?
+    /// The endpoints of `sinks.webhooks_file`, each its own sink.
+    public var webhooks: [WebhookEndpoint]
 
     public init(stateDirectory: String, sources: [Source], stdoutEnabled: Bool = true,
-                stdoutRetry: RetryPolicy = RetryPolicy(), journalKeepEvents: Int = 100_000, journalMaxBytes: Int? = nil) {
+                stdoutRetry: RetryPolicy = RetryPolicy(), journalKeepEvents: Int = 100_000, journalMaxBytes: Int? = nil,
+                webhooks: [WebhookEndpoint] = []) {
         self.stateDirectory = stateDirectory
         self.sources = sources
         self.stdoutEnabled = stdoutEnabled
         self.stdoutRetry = stdoutRetry
         self.journalKeepEvents = journalKeepEvents
         self.journalMaxBytes = journalMaxBytes
+        self.webhooks = webhooks
     }
+
+    /// The names of every configured sink, as their journal cursors know them.
+    public var sinkNames: [String] { (stdoutEnabled ? ["stdout"] : []) + webhooks.map(\.sinkName) }
 
     /// The retry policy of the sink named `sink`.
     public func retryPolicy(for sink: String) -> RetryPolicy {
-        sink == "stdout" ? stdoutRetry : RetryPolicy()
+        if sink == "stdout" { return stdoutRetry }
+        return webhooks.first { $0.sinkName == sink }?.retry ?? RetryPolicy()
     }
 
     /// Reads and validates a configuration file.
@@ -75,9 +84,9 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Walks the JSON, collecting problems instead of stopping at the first.
-private struct Validator {
+struct Validator {
     let environment: [String: String]
-    let baseDirectory: String
+    var baseDirectory: String
     let requireSecrets: Bool
     var problems: [String] = []
 
@@ -117,9 +126,10 @@ private struct Validator {
         return out
     }
 
-    mutating func duration(_ d: [String: Any], _ key: String, _ path: String, default def: Double) -> Double {
+    mutating func duration(_ d: [String: Any], _ key: String, _ path: String, default def: Double,
+                           allowZero: Bool = false) -> Double {
         guard let value = d[key] else { return def }
-        guard let text = value as? String, let seconds = ConfigDuration.parse(text), seconds > 0 else {
+        guard let text = value as? String, let seconds = ConfigDuration.parse(text), seconds > 0 || (allowZero && seconds == 0) else {
             problem(path + "." + key, "not a duration (write \"250ms\", \"1s\", \"5m\", \"24h\")")
             return def
         }
@@ -158,6 +168,7 @@ private struct Validator {
         }
         var stdoutEnabled = true
         var stdoutRetry = RetryPolicy()
+        var webhooks: [WebhookEndpoint] = []
         if let sinks = d["sinks"] {
             if let s = object(sinks, "sinks", allowed: ["stdout", "webhooks_file", "postgres"]) {
                 if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled", "retry"]) {
@@ -166,7 +177,13 @@ private struct Validator {
                     }
                     if let r = o["retry"] { stdoutRetry = retry(r, "sinks.stdout.retry") }
                 }
-                if s["webhooks_file"] != nil { problem("sinks.webhooks_file", "the webhook sink is not available in this version yet") }
+                if let file = s["webhooks_file"] {
+                    if let name = file as? String, !name.isEmpty {
+                        webhooks = webhooksFile(resolve(name))
+                    } else {
+                        problem("sinks.webhooks_file", "expected the path of the webhooks file")
+                    }
+                }
                 if s["postgres"] != nil { problem("sinks.postgres", "the PostgreSQL sink is not available in this version yet") }
             }
         }
@@ -178,7 +195,8 @@ private struct Validator {
             if o["max_mb"] != nil { maxBytes = int(o, "max_mb", "journal", default: 0, range: 1...10_000_000) << 20 }
         }
         return Configuration(stateDirectory: resolve(stateDir), sources: sources, stdoutEnabled: stdoutEnabled,
-                             stdoutRetry: stdoutRetry, journalKeepEvents: keep, journalMaxBytes: maxBytes)
+                             stdoutRetry: stdoutRetry, journalKeepEvents: keep, journalMaxBytes: maxBytes,
+                             webhooks: webhooks)
     }
 
     /// A sink's `retry` block; every sink accepts the same one.
@@ -191,6 +209,27 @@ private struct Validator {
                            maxAttempts: int(o, "max_attempts", p, default: 0, range: 0...1_000_000))
     }
 
+    /// A required `name` of letters, digits, '-' and '_'.
+    mutating func name(_ d: [String: Any], _ p: String) -> String {
+        let name = string(d, "name", p, required: true) ?? ""
+        if !name.isEmpty, !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            problem(p + ".name", "use letters, digits, '-' and '_' only")
+        }
+        return name
+    }
+
+    /// A required http(s) `url` with a host; the components are `nil` when it is not one.
+    mutating func httpURL(_ d: [String: Any], _ p: String) -> (String, URLComponents?) {
+        let url = string(d, "url", p, required: true) ?? ""
+        guard !url.isEmpty else { return (url, nil) }
+        guard let u = URLComponents(string: url), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = u.host, !host.isEmpty else {
+            problem(p + ".url", "not an http(s) URL")
+            return (url, nil)
+        }
+        return (url, u)
+    }
+
     func resolve(_ path: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path
     }
@@ -201,22 +240,14 @@ private struct Validator {
                        "down_after", "auth_backoff", "event_source", "ca_file"]
         guard let d = object(value, p, allowed: allowed) else { return nil }
         let before = problems.count
-        let name = string(d, "name", p, required: true) ?? ""
-        if !name.isEmpty, !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-            problem(p + ".name", "use letters, digits, '-' and '_' only")
-        }
-        let url = string(d, "url", p, required: true) ?? ""
+        let name = self.name(d, p)
+        let (url, components) = httpURL(d, p)
         var authority = ""
-        if !url.isEmpty {
-            if let u = URLComponents(string: url), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
-               let host = u.host, !host.isEmpty {
-                if u.user != nil || u.password != nil { problem(p + ".url", "must not carry credentials; use user and password") }
-                if u.query != nil { problem(p + ".url", "must not carry a query string") }
-                authority = host.contains(":") ? "[\(host)]" : host
-                if let port = u.port { authority += ":\(port)" }
-            } else {
-                problem(p + ".url", "not an http(s) URL")
-            }
+        if let u = components, let host = u.host {
+            if u.user != nil || u.password != nil { problem(p + ".url", "must not carry credentials; use user and password") }
+            if u.query != nil { problem(p + ".url", "must not carry a query string") }
+            authority = host.contains(":") ? "[\(host)]" : host
+            if let port = u.port { authority += ":\(port)" }
         }
         let user = string(d, "user", p, required: true) ?? ""
         var password = ""

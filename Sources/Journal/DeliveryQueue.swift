@@ -59,6 +59,8 @@ public final class DeliveryQueue: Sendable {
         var window: [Entry] = []
         var readPosition = cursor
         var rng = SplitMix64(seed: UInt64.random(in: .min ... .max))
+        let batching = sink.batching
+        var gatheringSince: Timestamp?
         while !Task.isCancelled {
             do {
                 if window.count < windowSize {
@@ -89,6 +91,16 @@ public final class DeliveryQueue: Sendable {
                 await wakeup.wait(seconds: min(wait, 1))  // also wakes for replays written by other processes
                 continue
             }
+            if chosen.count < min(batching.waitFor, batchSize), batching.maxWait > 0, !draining.load(ordering: .relaxed) {
+                let since = gatheringSince ?? now
+                gatheringSince = since
+                let left = batching.maxWait - now.seconds(since: since)
+                if left > 0 {
+                    await wakeup.wait(seconds: min(left, nextDue.map { max(0.001, $0.seconds(since: now)) } ?? left))
+                    continue
+                }
+            }
+            gatheringSince = nil
 
             let outcomes = await sink.deliver(chosen.map { window[$0].journaled.event })
             let done = Timestamp.now()
@@ -96,12 +108,15 @@ public final class DeliveryQueue: Sendable {
             var retrying: [Int64: RetryState] = [:]
             var dead: [DeadLetter] = []
             var failures = 0, lastReason = ""
+            var disabledBecause: String?
             for (n, i) in chosen.enumerated() {
                 let outcome = n < outcomes.count ? outcomes[n] : .retry(reason: "the sink returned no outcome", after: nil)
                 let entry = window[i]
                 switch outcome {
                 case .delivered:
                     finished.append(entry.journaled.position)
+                case .disableSink(let reason):
+                    disabledBecause = reason
                 case .giveUp(let reason):
                     finished.append(entry.journaled.position)
                     dead.append(DeadLetter(sink: name, position: entry.journaled.position, event: entry.journaled.event,
@@ -140,6 +155,11 @@ public final class DeliveryQueue: Sendable {
             } catch {
                 // Outcomes not recorded are redone after a restart: at-least-once, never lost.
                 logger.error("cannot record deliveries in the journal", metadata: ["sink": "\(name)", "error": "\(error)"])
+            }
+            if let reason = disabledBecause {
+                logger.critical("sink disabled until the next start; its undelivered events stay in the journal",
+                                metadata: ["sink": "\(name)", "reason": "\(reason)", "cursor": "\(cursor)"])
+                return
             }
         }
     }

@@ -11,6 +11,9 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     /// Lower ranks win when one poll changes fields of several kinds.
     var priority: Int { EventType.allCases.firstIndex(of: self)! }
     public static func < (a: EventType, b: EventType) -> Bool { a.priority < b.priority }
+
+    /// Whether the event is about an agent (`vicidial.agent.*`) rather than a source.
+    public var isAgentEvent: Bool { self != .sourceDown && self != .sourceUp }
 }
 
 /// One agent's change between two consecutive snapshots of a source.

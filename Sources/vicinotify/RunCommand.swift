@@ -60,6 +60,7 @@ struct RunCommand: AsyncParsableCommand {
                 kill(getpid(), SIGTERM)
             }))
         }
+        sinks += configuration.webhooks.map { WebhookSink(endpoint: $0) }
         return sinks
     }
 }

@@ -11,7 +11,7 @@ import Testing
         let dir = TemporaryDirectory("vn-crash")
         defer { dir.remove() }
         let output = dir.file("events.ndjson")
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         try Data("""
             {"state_dir": "state", "journal": {"keep_events": 1000000},
              "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "50ms"}]}

@@ -1,0 +1,157 @@
+import CCrypto
+import CurlHTTP
+import Foundation
+import Synchronization
+import VicinotifyCore
+
+/// POSTs events to one webhook endpoint: signed (Standard Webhooks), filtered, up to `concurrency`
+/// requests in flight over kept-alive connections of its own libcurl transport.
+///
+/// Outcomes: 2xx delivered; 3xx retried (redirects are never followed); 408, 425, 429, 5xx, timeouts and
+/// connection errors retried, after `Retry-After` when given; 410 disables the endpoint until the next
+/// start; any other status is a permanent failure (dead letter) noting the status and the response's
+/// first bytes.
+public final class WebhookSink: EventSink {
+    public let endpoint: WebhookEndpoint
+    private let transport: CurlTransport
+    private let disabled = Atomic<Bool>(false)
+    private let observer: (@Sendable (_ seconds: Double, _ outcome: DeliveryOutcome) -> Void)?
+
+    /// - Parameter observer: called after every request with its duration and outcome (metrics, benchmarks).
+    public init(endpoint: WebhookEndpoint,
+                observer: (@Sendable (_ seconds: Double, _ outcome: DeliveryOutcome) -> Void)? = nil) {
+        self.endpoint = endpoint
+        self.observer = observer
+        self.transport = CurlTransport(maxConnectionsPerHost: endpoint.concurrency)
+    }
+
+    public var name: String { endpoint.sinkName }
+
+    public var batching: SinkBatching {
+        endpoint.batchMaxEvents > 1 ? SinkBatching(waitFor: endpoint.batchMaxEvents, maxWait: endpoint.batchMaxWait)
+            : SinkBatching()
+    }
+
+    public func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
+        var outcomes = [DeliveryOutcome](repeating: .delivered, count: batch.count)
+        let wanted = batch.indices.filter { endpoint.filter.matches(batch[$0]) }
+        let size = endpoint.batchMaxEvents
+        let requests = stride(from: 0, to: wanted.count, by: size).map { Array(wanted[$0..<min($0 + size, wanted.count)]) }
+        await withTaskGroup(of: (Int, DeliveryOutcome).self) { group in
+            var started = 0
+            for _ in 0..<min(endpoint.concurrency, requests.count) {
+                let r = started
+                group.addTask { (r, await self.post(requests[r].map { batch[$0] })) }
+                started += 1
+            }
+            for await (r, outcome) in group {
+                for i in requests[r] { outcomes[i] = outcome }
+                if started < requests.count {
+                    let next = started
+                    group.addTask { (next, await self.post(requests[next].map { batch[$0] })) }
+                    started += 1
+                }
+            }
+        }
+        return outcomes
+    }
+
+    /// One request carrying `events`: the event itself, or a JSON array when batching is on.
+    private func post(_ events: [EncodedEvent]) async -> DeliveryOutcome {
+        if disabled.load(ordering: .relaxed) { return .disableSink(reason: "the endpoint answered 410 Gone") }
+        let body: [UInt8]
+        let id: String
+        if endpoint.batchMaxEvents == 1 {
+            body = events[0].json
+            id = events[0].id
+        } else {
+            var b: [UInt8] = [UInt8(ascii: "[")]
+            for (i, e) in events.enumerated() {
+                if i > 0 { b.append(UInt8(ascii: ",")) }
+                b += e.json
+            }
+            b.append(UInt8(ascii: "]"))
+            body = b
+            id = Self.batchID(events)
+        }
+        let timestamp = Int(Date().timeIntervalSince1970)
+        var headers: [(name: String, value: String)] = [
+            ("Content-Type", "application/json"), ("User-Agent", "vicinotify"),
+            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+        ]
+        if let signer = endpoint.signer {
+            headers.append(("webhook-signature", signer.signature(id: id, timestamp: timestamp, body: body)))
+        }
+        headers += endpoint.headers
+        let request = HTTPRequest(method: .post, url: endpoint.url, headers: headers, body: body,
+                                  timeout: endpoint.timeout, connectTimeout: endpoint.connectTimeout, caFile: endpoint.caFile)
+        let start = ContinuousClock.now
+        let outcome: DeliveryOutcome
+        do {
+            let response = try await transport.perform(request)
+            outcome = Self.outcome(status: response.status, retryAfter: response.header("Retry-After"),
+                                   location: response.header("Location"), body: response.body)
+        } catch let error as HTTPTransportError {
+            outcome = .retry(reason: "\(error.kind.rawValue): \(error.message)", after: nil)
+        } catch {
+            outcome = .retry(reason: "\(error)", after: nil)
+        }
+        if case .disableSink = outcome { disabled.store(true, ordering: .relaxed) }
+        if let observer {
+            let d = ContinuousClock.now - start
+            observer(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, outcome)
+        }
+        return outcome
+    }
+
+    /// What an HTTP answer means for the events it carried.
+    public static func outcome(status: Int, retryAfter: String?, location: String?, body: [UInt8],
+                               now: Date = Date()) -> DeliveryOutcome {
+        switch status {
+        case 200..<300:
+            return .delivered
+        case 300..<400:
+            return .retry(reason: "HTTP \(status): redirect to \(location.map(Self.withoutQuery) ?? "nowhere") not followed", after: nil)
+        case 410:
+            return .disableSink(reason: "HTTP 410 Gone")
+        case 408, 425, 429, 500..<600:
+            return .retry(reason: "HTTP \(status)", after: retryAfter.flatMap { Self.seconds(retryAfter: $0, now: now) })
+        case 400..<500:
+            return .giveUp(reason: "HTTP \(status): " + snippet(body))
+        default:
+            return .retry(reason: "HTTP \(status): unexpected status", after: nil)
+        }
+    }
+
+    /// `Retry-After` as seconds from `now`: delay-seconds or an HTTP date.
+    public static func seconds(retryAfter value: String, now: Date) -> Double? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if let n = Int(text), n >= 0 { return Double(n) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = f.date(from: text) else { return nil }
+        return max(0, date.timeIntervalSince(now))
+    }
+
+    /// The first 200 bytes of a response, on one printable line.
+    static func snippet(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        let line = String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
+        return line.isEmpty ? "(empty body)" : line + (body.count > 200 ? "…" : "")
+    }
+
+    static func withoutQuery(_ url: String) -> String {
+        String(url.prefix { $0 != "?" && $0 != "#" })
+    }
+
+    /// A batch's `webhook-id`: `msg_` and 32 hex digits of SHA-256 over the event ids, so the same
+    /// events retried together carry the same id.
+    static func batchID(_ events: [EncodedEvent]) -> String {
+        let ids = Array(events.map(\.id).joined(separator: ",").utf8)
+        var digest = [UInt8](repeating: 0, count: 32)
+        _ = ccrypto_sha256(ids, ids.count, &digest)
+        return "msg_" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}

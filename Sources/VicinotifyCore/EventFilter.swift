@@ -1,0 +1,56 @@
+/// Which events a consumer wants. Every list is "any of"; an empty list allows everything.
+///
+/// Event types are matched as patterns where `*` stands for any run of characters
+/// (`vicidial.agent.*`). Campaigns, user groups and agents restrict agent events only: source events
+/// (`vicidial.source.*`) carry none of them and are selected by `types` and `sources` alone.
+public struct EventFilter: Sendable, Equatable {
+    public var types: [String]
+    /// Configured source names (`sources[].name`).
+    public var sources: [String]
+    public var campaigns: [String]
+    public var userGroups: [String]
+    public var agents: [String]
+
+    public init(types: [String] = [], sources: [String] = [], campaigns: [String] = [], userGroups: [String] = [],
+                agents: [String] = []) {
+        self.types = types
+        self.sources = sources
+        self.campaigns = campaigns
+        self.userGroups = userGroups
+        self.agents = agents
+    }
+
+    /// Whether nothing is filtered out.
+    public var allowsEverything: Bool {
+        types.isEmpty && sources.isEmpty && campaigns.isEmpty && userGroups.isEmpty && agents.isEmpty
+    }
+
+    public func matches(_ event: EncodedEvent) -> Bool {
+        if !types.isEmpty, !types.contains(where: { Self.glob($0, matches: event.type.rawValue) }) { return false }
+        if !sources.isEmpty, !sources.contains(event.sourceName) { return false }
+        guard event.type.isAgentEvent else { return true }
+        if !campaigns.isEmpty, !campaigns.contains(event.campaignID) { return false }
+        if !userGroups.isEmpty, !userGroups.contains(event.userGroup) { return false }
+        if !agents.isEmpty, !agents.contains(event.subject) { return false }
+        return true
+    }
+
+    /// Whether `pattern` (with `*` wildcards) matches all of `text`.
+    public static func glob(_ pattern: String, matches text: String) -> Bool {
+        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
+        if parts.count == 1 { return pattern == text }
+        var rest = Substring(text)
+        guard rest.hasPrefix(parts[0]) else { return false }
+        rest = rest.dropFirst(parts[0].count)
+        for part in parts.dropFirst().dropLast() where !part.isEmpty {
+            guard let r = rest.firstRange(of: part) else { return false }
+            rest = rest[r.upperBound...]
+        }
+        return rest.hasSuffix(parts.last!)
+    }
+
+    /// Whether every pattern can match some event type; returns the first that cannot.
+    public static func unmatchablePattern(in patterns: [String]) -> String? {
+        patterns.first { p in !EventType.allCases.contains { glob(p, matches: $0.rawValue) } }
+    }
+}

@@ -1,0 +1,104 @@
+import CurlHTTP
+import Foundation
+
+/// `webhook_receiver.py` running on a free 127.0.0.1 port: an independent (Python `hmac`) verifier of
+/// webhook signatures that records every request and misbehaves on demand.
+public final class WebhookReceiver: Sendable {
+    public let port: Int
+    public let http = CurlTransport()
+    private let process: Process
+    private let lifeline: Pipe
+
+    /// One request as the receiver saw it.
+    public struct Receipt: Sendable {
+        public var path: String
+        public var id: String
+        /// How many `v1` signatures matched a secret the receiver knows.
+        public var signaturesValid: Int
+        public var contentType: String?
+        public var tenantHeader: String?
+        /// Event ids in the body, in body order.
+        public var eventIDs: [String]
+        public var subjects: [String]
+        public var sequences: [String]
+        public var types: [String]
+        /// accepted | rejected | ambiguous (processed, but the answer was lost or late).
+        public var outcome: String
+        /// Arrival and answer, receiver's monotonic seconds.
+        public var arrived: Double
+        public var answered: Double?
+    }
+
+    /// - Parameter secrets: the `whsec_` secrets signatures are checked against.
+    public static func start(secrets: [String] = []) async throws -> WebhookReceiver {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("webhook_receiver.py").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script] + secrets
+        let out = Pipe()
+        let lifeline = Pipe()  // the receiver exits when this closes, i.e. when the test process ends
+        p.standardOutput = out
+        p.standardInput = lifeline
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let line: String = await withCheckedContinuation { c in
+            Thread.detachNewThread {
+                var bytes: [UInt8] = []
+                var b: UInt8 = 0
+                while read(out.fileHandleForReading.fileDescriptor, &b, 1) == 1, b != 0x0A { bytes.append(b) }
+                c.resume(returning: String(decoding: bytes, as: UTF8.self))
+            }
+        }
+        guard let port = Int(line) else {
+            p.terminate()
+            throw ControlError(message: "webhook_receiver.py did not start (printed '\(line)')")
+        }
+        return WebhookReceiver(port: port, process: p, lifeline: lifeline)
+    }
+
+    private init(port: Int, process: Process, lifeline: Pipe) {
+        self.port = port
+        self.process = process
+        self.lifeline = lifeline
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning { process.terminate() }
+    }
+
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// How requests to `path` are answered from now on (see the script's header).
+    public func behave(_ path: String, _ behaviour: [String: Any]) async throws {
+        var b = behaviour
+        b["path"] = path
+        let body = Array(try JSONSerialization.data(withJSONObject: b))
+        let r = try await http.perform(HTTPRequest(method: .post, url: url("/control/behaviour"), body: body))
+        guard r.status == 200 else { throw ControlError(message: "behaviour: HTTP \(r.status)") }
+    }
+
+    /// Every request so far, in arrival order; only those to `path` when given.
+    public func receipts(_ path: String? = nil) async throws -> [Receipt] {
+        let r = try await http.perform(HTTPRequest(url: url("/control/receipts")))
+        let list = try JSONSerialization.jsonObject(with: Data(r.body)) as? [[String: Any]] ?? []
+        return list.map { d in
+            let events = d["events"] as? [[String: Any]] ?? []
+            return Receipt(path: d["path"] as? String ?? "", id: d["id"] as? String ?? "",
+                           signaturesValid: d["signatures_valid"] as? Int ?? 0, contentType: d["content_type"] as? String,
+                           tenantHeader: d["extra"] as? String,
+                           eventIDs: events.map { $0["id"] as? String ?? "" }, subjects: events.map { $0["subject"] as? String ?? "" },
+                           sequences: events.map { $0["sequence"] as? String ?? "" }, types: events.map { $0["type"] as? String ?? "" },
+                           outcome: d["outcome"] as? String ?? "", arrived: d["t"] as? Double ?? 0, answered: d["done_t"] as? Double)
+        }.filter { path == nil || $0.path == path }
+    }
+
+    /// Waits (in the receiver, no polling) until `count` distinct events were accepted at `path`.
+    /// - Returns: false after `timeout` seconds.
+    public func waitForAccepted(_ count: Int, at path: String, timeout: Double = 30) async throws -> Bool {
+        let r = try await http.perform(HTTPRequest(url: url("/control/wait?path=\(path)&accepted=\(count)&timeout=\(timeout)"),
+                                                   timeout: timeout + 5))
+        return r.status == 200
+    }
+}
