@@ -136,9 +136,20 @@ struct Validator {
         return seconds
     }
 
+    /// JSON `true`/`false` (Foundation on Linux also bridges the numbers 0 and 1 to `Bool`).
+    static func isBoolean(_ value: Any) -> Bool {
+        (value as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
+    }
+
+    mutating func bool(_ d: [String: Any], _ key: String, _ path: String) -> Bool? {
+        guard let value = d[key] else { return nil }
+        guard Self.isBoolean(value), let b = value as? Bool else { problem(path + "." + key, "expected true or false"); return nil }
+        return b
+    }
+
     mutating func int(_ d: [String: Any], _ key: String, _ path: String, default def: Int, range: ClosedRange<Int>) -> Int {
         guard let value = d[key] else { return def }
-        guard let n = value as? NSNumber, !(value is Bool), Double(n.intValue) == n.doubleValue, range.contains(n.intValue) else {
+        guard let n = value as? NSNumber, !Self.isBoolean(value), Double(n.intValue) == n.doubleValue, range.contains(n.intValue) else {
             problem(path + "." + key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
             return def
         }
@@ -172,9 +183,7 @@ struct Validator {
         if let sinks = d["sinks"] {
             if let s = object(sinks, "sinks", allowed: ["stdout", "webhooks_file", "postgres"]) {
                 if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled", "retry"]) {
-                    if let e = o["enabled"] {
-                        if let b = e as? Bool { stdoutEnabled = b } else { problem("sinks.stdout.enabled", "expected true or false") }
-                    }
+                    stdoutEnabled = bool(o, "enabled", "sinks.stdout") ?? stdoutEnabled
                     if let r = o["retry"] { stdoutRetry = retry(r, "sinks.stdout.retry") }
                 }
                 if let file = s["webhooks_file"] {
@@ -269,8 +278,7 @@ struct Validator {
         let stageText = string(d, "stage", p) ?? "tab"
         let stage = VICIdialSource.Stage(rawValue: stageText)
         if stage == nil { problem(p + ".stage", "must be pipe, csv or tab") }
-        var header = true
-        if let h = d["header"] { if let b = h as? Bool { header = b } else { problem(p + ".header", "expected true or false") } }
+        let header = bool(d, "header", p) ?? true
         let apiSource = string(d, "api_source", p) ?? "vicinotify"
         if !(2...20).contains(apiSource.count) || !apiSource.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
             problem(p + ".api_source", "2 to 20 characters of [-_0-9a-zA-Z]")

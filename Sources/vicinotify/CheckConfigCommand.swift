@@ -19,7 +19,7 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         do {
             let c = try Configuration.load(path: config)
-            print("\(config): OK (\(c.sources.count) source\(c.sources.count == 1 ? "" : "s"), state in \(c.stateDirectory))")
+            print("\(config): OK (\(c.sources.count) source\(c.sources.count == 1 ? "" : "s"); sinks: \(c.sinkNames.joined(separator: ", ")); state in \(c.stateDirectory))")
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)

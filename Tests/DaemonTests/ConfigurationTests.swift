@@ -1,6 +1,9 @@
 import Daemon
 import Foundation
+import Sinks
+import TestSupport
 import Testing
+import VicinotifyCore
 
 @Suite struct ConfigurationTests {
     func problems(_ json: String, env: [String: String] = [:]) -> [String] {
@@ -89,5 +92,72 @@ import Testing
 
     @Test func badDurations() {
         for text in ["", "5", "1x", "s", "-1s", "1 s s"] { #expect(ConfigDuration.parse(text) == nil, "\(text)") }
+    }
+}
+
+@Suite struct WebhooksFileTests {
+    static let secret = "whsec_" + Data(repeating: 7, count: 24).base64EncodedString()
+
+    /// Parses a run configuration naming `webhooks` as its webhooks file.
+    func load(_ webhooks: String, env: [String: String] = [:]) -> Result<Configuration, ConfigurationError> {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        FileManager.default.createFile(atPath: dir.file("hooks.json"), contents: Data(webhooks.utf8))
+        let config = """
+            {"sources": [{"name": "a", "url": "http://h/x", "user": "u", "password": "p"}],
+             "sinks": {"webhooks_file": "hooks.json"}}
+            """
+        return Result { try Configuration.parse(Data(config.utf8), baseDirectory: dir.path, environment: env) }
+            .mapError { $0 as! ConfigurationError }
+    }
+
+    @Test func theRepositoryExampleIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("webhooks.example.json"), encoding: .utf8)
+        let c = try load(text, env: ["CRM_WEBHOOK_SECRET": Self.secret]).get()
+        #expect(c.webhooks.map(\.name) == ["crm", "routing"])
+        #expect(c.sinkNames == ["stdout", "webhook:crm", "webhook:routing"])
+        let crm = c.webhooks[0]
+        #expect(crm.filter == EventFilter(types: ["vicidial.agent.*"], campaigns: ["SALES"]))
+        #expect(crm.headers.map(\.name) == ["X-Tenant"] && crm.timeout == 10 && crm.concurrency == 8 && crm.batchMaxEvents == 1)
+        #expect(c.retryPolicy(for: "webhook:crm") == RetryPolicy(initial: 1, maxDelay: 300, maxAge: 86_400))
+        #expect(c.webhooks[1].batchMaxEvents == 100 && c.webhooks[1].batchMaxWait == 0.25 && c.webhooks[1].concurrency == 64)
+    }
+
+    @Test func everyProblemIsListedWithItsPathAndNoSecret() {
+        let result = load("""
+            {"endpoints": [
+              {"name": "a", "url": "not a url", "secret": "whsec_short", "events": ["vicidial.agnt.*"],
+               "headers": {"webhook-id": "x", "Bad Name": "y", "X-Ok": "a\\nb"}, "timeout": "soon", "concurrency": 0,
+               "batch": {"max_events": 5000}, "filter": {"campaign": []}},
+              {"name": "a", "url": "https://user:pw@crm/x", "secret_env": "UNSET"},
+              {"name": "b", "url": "https://crm/x", "secret": "plain-text-secret", "retry": {"initial": "fast"}}]}
+            """)
+        guard case .failure(let error) = result else { Issue.record("accepted"); return }
+        let p = error.problems
+        #expect(p.contains("sinks.webhooks[0].url: not an http(s) URL"))
+        #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].secret: the secret is not whsec_ followed by base64") ||
+                             $0.hasPrefix("sinks.webhooks[0].secret: the secret is too short") })
+        #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].events: 'vicidial.agnt.*' matches no event type") })
+        #expect(p.contains("sinks.webhooks[0].headers.webhook-id: set by vicinotify itself"))
+        #expect(p.contains("sinks.webhooks[0].headers.Bad Name: not a valid header name"))
+        #expect(p.contains("sinks.webhooks[0].headers.X-Ok: expected a string on one line"))
+        #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].timeout: not a duration") })
+        #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].concurrency: expected a whole number") })
+        #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].batch.max_events: expected a whole number") })
+        #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].filter.campaign: unknown key") })
+        #expect(p.contains("sinks.webhooks[1].url: must not carry credentials; send them in headers"))
+        #expect(p.contains("sinks.webhooks[1].secret_env: environment variable UNSET is not set"))
+        #expect(p.contains("sinks.webhooks[2].secret: the secret does not start with whsec_"))
+        #expect(p.contains { $0.hasPrefix("sinks.webhooks[2].retry.initial: not a duration") })
+        #expect(!p.joined().contains("plain-text-secret") && !p.joined().contains(":pw@"))
+    }
+
+    @Test func aMissingFileIsAProblem() {
+        let result = Result { try Configuration.parse(Data("""
+            {"sources": [{"name": "a", "url": "http://h/x", "user": "u", "password": "p"}],
+             "sinks": {"webhooks_file": "/nonexistent/hooks.json"}}
+            """.utf8), baseDirectory: "/", environment: [:]) }
+        #expect(throws: ConfigurationError.self) { try result.get() }
     }
 }

@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import Logging
+import Sinks
 import TestSupport
 import Testing
 import VICIdial
@@ -52,6 +53,39 @@ import VicinotifyCore
         #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count)
         #expect(!logs.text.contains(Self.password))
         #expect(!events.contains { String(decoding: $0.json, as: UTF8.self).contains(Self.password) })
+    }
+
+    @Test func webhookEndpointsGetEveryEventAndAFailingOneDisturbsNobody() async throws {
+        let secret = "whsec_" + Data(repeating: 42, count: 32).base64EncodedString()
+        let sim = try await RunningSimulator.start(agents: 4)
+        try await sim.auth(["password": Self.password])
+        let receiver = try await WebhookReceiver.start(secrets: [secret])
+        defer { receiver.stop() }
+        try await receiver.behave("/broken", ["status": 500])
+        let logs = CapturedLogs()
+        var config = configuration(sim)
+        let signer = try WebhookSigner(secrets: secret)
+        config.webhooks = [WebhookEndpoint(name: "crm", url: receiver.url("/crm"), signer: signer),
+                           WebhookEndpoint(name: "broken", url: receiver.url("/broken"), signer: signer)]
+        let recording = RecordingSink()
+        let sinks: [any EventSink] = [recording] + config.webhooks.map { WebhookSink(endpoint: $0) }
+        let daemon = Daemon(configuration: config, sinks: sinks, logger: logs.logger())
+        let run = Task { try await daemon.run(drainTimeout: 1) }
+
+        #expect(await recording.wait { $0.count == 4 })
+        try await sim.set("agent001", ["status": "PAUSED", "pause_code": "LUNCH"])
+        #expect(await recording.wait { $0.count == 5 })
+        #expect(try await receiver.waitForAccepted(5, at: "/crm"))
+        run.cancel()
+        _ = try await run.value
+        await sim.stop()
+
+        let crm = try await receiver.receipts("/crm")
+        #expect(crm.flatMap(\.eventIDs) .sorted() == (await recording.events).map(\.id).sorted())
+        #expect(crm.allSatisfy { $0.signaturesValid == 1 })
+        #expect(try await receiver.receipts("/broken").count >= 4, "the broken endpoint was tried")
+        #expect(logs.text.contains("sink=webhook:broken"))
+        #expect(!logs.text.contains(secret) && !logs.text.contains(String(secret.dropFirst(6))))
     }
 
     @Test func wrongPasswordBacksOffForMinutesAndSaysSoOnce() async throws {
