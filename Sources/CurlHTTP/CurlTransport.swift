@@ -24,10 +24,23 @@ public final class CurlTransport: Sendable {
 
     /// Performs `request`. Throws `HTTPTransportError`; an HTTP error status is a response, not an error.
     public func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await perform([request], maxInFlight: 1)[0].get()
+    }
+
+    /// Performs every request, at most `maxInFlight` at a time, and returns their results in order.
+    ///
+    /// The loop thread starts the next request as soon as one finishes, so a whole batch costs one
+    /// hand-over in each direction between the caller and the loop, however many requests it holds.
+    /// - Parameter stopAfter: once a response satisfies it, requests not yet started are not sent; they
+    ///   fail with kind `.cancelled`.
+    public func perform(_ requests: [HTTPRequest], maxInFlight: Int,
+                        stopAfter: (@Sendable (HTTPResponse) -> Bool)? = nil) async -> [Result<HTTPResponse, HTTPTransportError>] {
+        guard !requests.isEmpty else { return [] }
         let id = loop.nextID()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                loop.enqueue(CurlLoop.Pending(id: id, request: request, continuation: continuation))
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                loop.enqueue(RequestGroup(id: id, requests: requests, maxInFlight: max(1, maxInFlight), stopAfter: stopAfter,
+                                          continuation: continuation))
             }
         } onCancel: {
             loop.cancel(id)
@@ -35,16 +48,65 @@ public final class CurlTransport: Sendable {
     }
 }
 
-/// State shared between callers and the loop thread, and the loop itself.
-final class CurlLoop: Sendable {
-    struct Pending: Sendable {
-        var id: UInt64
-        var request: HTTPRequest
-        var continuation: CheckedContinuation<HTTPResponse, any Error>
+/// Requests handed over together, and their results as they come in. Used by the loop thread only,
+/// once enqueued.
+final class RequestGroup: @unchecked Sendable {
+    let id: UInt64
+    let requests: [HTTPRequest]
+    let maxInFlight: Int
+    let stopAfter: (@Sendable (HTTPResponse) -> Bool)?
+    private var continuation: CheckedContinuation<[Result<HTTPResponse, HTTPTransportError>], Never>?
+    var results: [Result<HTTPResponse, HTTPTransportError>?]
+    var next = 0
+    var inFlight = 0
+    var unfinished: Int
+
+    init(id: UInt64, requests: [HTTPRequest], maxInFlight: Int, stopAfter: (@Sendable (HTTPResponse) -> Bool)?,
+         continuation: CheckedContinuation<[Result<HTTPResponse, HTTPTransportError>], Never>) {
+        self.id = id
+        self.requests = requests
+        self.maxInFlight = maxInFlight
+        self.stopAfter = stopAfter
+        self.continuation = continuation
+        self.results = Array(repeating: nil, count: requests.count)
+        self.unfinished = requests.count
     }
 
+    /// Records one result; resumes the caller once every request has one. Returns whether it did.
+    @discardableResult
+    func complete(_ index: Int, _ result: Result<HTTPResponse, HTTPTransportError>) -> Bool {
+        guard results[index] == nil else { return false }
+        results[index] = result
+        unfinished -= 1
+        guard unfinished == 0 else { return false }
+        continuation?.resume(returning: results.map { $0! })
+        continuation = nil
+        return true
+    }
+
+    /// Records a finished transfer's result; after a `stopAfter` response, nothing more starts.
+    func finished(_ index: Int, _ result: Result<HTTPResponse, HTTPTransportError>) {
+        inFlight -= 1
+        if case .success(let response) = result, let stopAfter, stopAfter(response) {
+            while next < requests.count {
+                complete(next, .failure(HTTPTransportError(kind: .cancelled, message: "not sent after an earlier answer")))
+                next += 1
+            }
+        }
+        complete(index, result)
+    }
+
+    /// Fails every request without a result.
+    func fail(_ error: HTTPTransportError) {
+        for i in results.indices where results[i] == nil { complete(i, .failure(error)) }
+        next = requests.count
+    }
+}
+
+/// State shared between callers and the loop thread, and the loop itself.
+final class CurlLoop: Sendable {
     private struct Inbox {
-        var pending: [Pending] = []
+        var pending: [RequestGroup] = []
         var cancelled: [UInt64] = []
         var nextID: UInt64 = 0
         var shuttingDown = false
@@ -64,16 +126,16 @@ final class CurlLoop: Sendable {
 
     func nextID() -> UInt64 { inbox.withLock { $0.nextID += 1; return $0.nextID } }
 
-    func enqueue(_ p: Pending) {
+    func enqueue(_ group: RequestGroup) {
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.shuttingDown else { return false }
-            inbox.pending.append(p)
+            inbox.pending.append(group)
             return true
         }
         if accepted {
             curl_multi_wakeup(multi)
         } else {
-            p.continuation.resume(throwing: HTTPTransportError(kind: .cancelled, message: "transport shut down"))
+            group.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down"))
         }
     }
 
@@ -89,36 +151,54 @@ final class CurlLoop: Sendable {
 
     /// The loop thread's body. Returns after `shutdown()`, having failed every unfinished request.
     func run() {
-        var active: [UInt64: Transfer] = [:]
+        var groups: [UInt64: RequestGroup] = [:]
+        var active: [Int: Transfer] = [:]  // by transfer key, see `Transfer.key`
         var idle: [UnsafeMutableRawPointer] = []
+        var nextKey = 0
+
+        /// Starts requests of `group` while it has room.
+        func feed(_ group: RequestGroup) {
+            while group.inFlight < group.maxInFlight, group.next < group.requests.count {
+                let index = group.next
+                group.next += 1
+                nextKey += 1
+                let easy = idle.popLast() ?? curl_easy_init()!
+                let transfer = Transfer(key: nextKey, group: group, index: index, easy: easy)
+                if let error = transfer.configure(group.requests[index]) {
+                    curl_easy_cleanup(easy)
+                    group.complete(index, .failure(error))
+                    continue
+                }
+                group.inFlight += 1
+                active[transfer.key] = transfer
+                curl_multi_add_handle(multi, easy)
+            }
+            if group.unfinished == 0 { groups[group.id] = nil }
+        }
+
+        func drop(_ transfer: Transfer) {
+            curl_multi_remove_handle(multi, transfer.easy)
+            curl_easy_cleanup(transfer.easy)
+            active[transfer.key] = nil
+        }
+
         while true {
             let (pending, cancelled, stopping) = inbox.withLock { inbox in
                 defer { inbox.pending = []; inbox.cancelled = [] }
                 return (inbox.pending, inbox.cancelled, inbox.shuttingDown)
             }
-            for p in pending {
-                let easy = idle.popLast() ?? curl_easy_init()!
-                let transfer = Transfer(id: p.id, easy: easy, continuation: p.continuation)
-                if let error = transfer.configure(p.request) {
-                    transfer.finish(.failure(error))
-                    curl_easy_cleanup(easy)
-                    continue
-                }
-                active[p.id] = transfer
-                curl_multi_add_handle(multi, easy)
+            for group in pending {
+                groups[group.id] = group
+                feed(group)
             }
             for id in cancelled {
-                guard let t = active.removeValue(forKey: id) else { continue }
-                curl_multi_remove_handle(multi, t.easy)
-                curl_easy_cleanup(t.easy)
-                t.finish(.failure(HTTPTransportError(kind: .cancelled, message: "request cancelled")))
+                guard let group = groups.removeValue(forKey: id) else { continue }
+                for t in active.values where t.group === group { drop(t) }
+                group.fail(HTTPTransportError(kind: .cancelled, message: "request cancelled"))
             }
             if stopping {
-                for t in active.values {
-                    curl_multi_remove_handle(multi, t.easy)
-                    curl_easy_cleanup(t.easy)
-                    t.finish(.failure(HTTPTransportError(kind: .cancelled, message: "transport shut down")))
-                }
+                for t in active.values { drop(t) }
+                for g in groups.values { g.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down")) }
                 idle.forEach { curl_easy_cleanup($0) }
                 curl_multi_cleanup(multi)
                 return
@@ -131,12 +211,13 @@ final class CurlLoop: Sendable {
                 let code = ccurl_msg_result(msg)
                 var priv: UnsafeMutableRawPointer?
                 _ = ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv)
-                let id = UInt64(UInt(bitPattern: priv))
+                let key = Int(bitPattern: UInt(bitPattern: priv))
                 curl_multi_remove_handle(multi, easy)
-                guard let t = active.removeValue(forKey: id) else { curl_easy_cleanup(easy); continue }
-                t.finish(t.result(code))
+                guard let t = active.removeValue(forKey: key) else { curl_easy_cleanup(easy); continue }
+                t.group.finished(t.index, t.result(code))
                 curl_easy_reset(easy)
                 if idle.count < 64 { idle.append(easy) } else { curl_easy_cleanup(easy) }
+                feed(t.group)
             }
             curl_multi_poll(multi, nil, 0, 1000, nil)
         }
@@ -145,18 +226,21 @@ final class CurlLoop: Sendable {
 
 /// One transfer in flight; lives on the loop thread only.
 final class Transfer {
-    let id: UInt64
+    let key: Int
+    let group: RequestGroup
+    let index: Int
     let easy: UnsafeMutableRawPointer
-    private var continuation: CheckedContinuation<HTTPResponse, any Error>?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     var body: [UInt8] = []
-    var headerLines: [String] = []
+    /// The header block of the latest response: a new status line starts it over.
+    var headerBytes: [UInt8] = []
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
-    init(id: UInt64, easy: UnsafeMutableRawPointer, continuation: CheckedContinuation<HTTPResponse, any Error>) {
-        self.id = id
+    init(key: Int, group: RequestGroup, index: Int, easy: UnsafeMutableRawPointer) {
+        self.key = key
+        self.group = group
+        self.index = index
         self.easy = easy
-        self.continuation = continuation
     }
 
     deinit { curl_slist_free_all(headerList) }
@@ -176,7 +260,7 @@ final class Transfer {
         set(ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
         set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
         if let ca = r.caFile { set(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, ca)) }
-        set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, UnsafeMutableRawPointer(bitPattern: UInt(id))))
+        set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, UnsafeMutableRawPointer(bitPattern: UInt(key))))
         errorBuffer.withUnsafeMutableBufferPointer { buf in
             set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, buf.baseAddress))
         }
@@ -208,7 +292,7 @@ final class Transfer {
         return nil
     }
 
-    func result(_ code: CURLcode) -> Result<HTTPResponse, any Error> {
+    func result(_ code: CURLcode) -> Result<HTTPResponse, HTTPTransportError> {
         guard code == CURLE_OK else {
             let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
@@ -225,23 +309,10 @@ final class Transfer {
         _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         var connects = 0
         _ = ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects)
-        return .success(HTTPResponse(status: status, headers: parsedHeaders(), body: body, reusedConnection: connects == 0))
-    }
-
-    /// Headers of the last response block (after any `100 Continue`).
-    private func parsedHeaders() -> [(name: String, value: String)] {
-        var out: [(name: String, value: String)] = []
-        for line in headerLines {
-            if line.hasPrefix("HTTP/") { out = []; continue }
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            out.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
-        }
-        return out
-    }
-
-    func finish(_ result: Result<HTTPResponse, any Error>) {
-        continuation?.resume(with: result)
-        continuation = nil
+        var total = 0.0
+        _ = ccurl_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &total)
+        return .success(HTTPResponse(status: status, rawHeaders: headerBytes, body: body, reusedConnection: connects == 0,
+                                     totalSeconds: total))
     }
 }
 
@@ -257,9 +328,9 @@ enum CurlCallbacks {
         let t = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
         let n = size * nmemb
         if let ptr {
-            let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
-                .trimmingCharacters(in: .newlines)
-            if !line.isEmpty { t.headerLines.append(line) }
+            let line = UnsafeRawBufferPointer(start: ptr, count: n)
+            if line.starts(with: "HTTP/".utf8) { t.headerBytes.removeAll(keepingCapacity: true) }
+            t.headerBytes.append(contentsOf: line)
         }
         return n
     }

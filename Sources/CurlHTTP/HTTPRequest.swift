@@ -27,17 +27,28 @@ public struct HTTPRequest: Sendable {
 /// A complete HTTP response. Redirects are never followed, so a 3xx arrives here as itself.
 public struct HTTPResponse: Sendable {
     public var status: Int
-    /// Header lines of the final response, in order, names as sent.
-    public var headers: [(name: String, value: String)]
+    /// The header block of the final response as received (after any `100 Continue`), parsed on demand.
+    public var rawHeaders: [UInt8]
     public var body: [UInt8]
     /// Whether the transfer reused a kept-alive connection.
     public var reusedConnection: Bool
+    /// Seconds from the start of the transfer to its end (libcurl's `CURLINFO_TOTAL_TIME`).
+    public var totalSeconds: Double
 
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8], reusedConnection: Bool) {
+    public init(status: Int, rawHeaders: [UInt8], body: [UInt8], reusedConnection: Bool, totalSeconds: Double = 0) {
         self.status = status
-        self.headers = headers
+        self.rawHeaders = rawHeaders
         self.body = body
         self.reusedConnection = reusedConnection
+        self.totalSeconds = totalSeconds
+    }
+
+    /// Header lines in order, names as sent.
+    public var headers: [(name: String, value: String)] {
+        String(decoding: rawHeaders, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { line in
+            guard !line.hasPrefix("HTTP/"), let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
     }
 
     /// The first header named `name`, compared case-insensitively.

@@ -61,13 +61,22 @@ public final class DeliveryQueue: Sendable {
         var rng = SplitMix64(seed: UInt64.random(in: .min ... .max))
         let batching = sink.batching
         var gatheringSince: Timestamp?
+        // Reading the next events and recording outcomes overlap with the sink's next delivery: the
+        // journal works on its own thread while the sink works. Records are written in order.
+        var prefetch: Task<[JournaledEvent], any Error>?
+        var recording: Task<Void, Never>?
+        defer { prefetch?.cancel() }
         while !Task.isCancelled {
             do {
-                if window.count < windowSize {
-                    let more = try await journal.events(for: name, after: readPosition, limit: windowSize - window.count)
-                    window += more.map { Entry(journaled: $0, retry: retries.removeValue(forKey: $0.position)) }
-                    readPosition = more.last?.position ?? readPosition
+                var more: [JournaledEvent] = []
+                if let p = prefetch {
+                    prefetch = nil
+                    more = try await p.value
+                } else if window.count < windowSize {
+                    more = try await journal.events(for: name, after: readPosition, limit: windowSize - window.count)
                 }
+                window += more.map { Entry(journaled: $0, retry: retries.removeValue(forKey: $0.position)) }
+                readPosition = more.last?.position ?? readPosition
             } catch {
                 logger.error("cannot read the journal; retrying", metadata: ["sink": "\(name)", "error": "\(error)"])
                 await wakeup.wait(seconds: 1)
@@ -86,7 +95,7 @@ public final class DeliveryQueue: Sendable {
                 if chosen.count == batchSize { break }
             }
             if chosen.isEmpty {
-                if draining.load(ordering: .relaxed) { return }
+                if draining.load(ordering: .relaxed) { await recording?.value; return }
                 let wait = nextDue.map { max(0.001, $0.seconds(since: now)) } ?? 1
                 await wakeup.wait(seconds: min(wait, 1))  // also wakes for replays written by other processes
                 continue
@@ -102,6 +111,11 @@ public final class DeliveryQueue: Sendable {
             }
             gatheringSince = nil
 
+            let remaining = window.count - chosen.count
+            if remaining < windowSize {
+                let (journal, after) = (self.journal, readPosition)
+                prefetch = Task { try await journal.events(for: name, after: after, limit: windowSize - remaining) }
+            }
             let outcomes = await sink.deliver(chosen.map { window[$0].journaled.event })
             let done = Timestamp.now()
             var finished: [Int64] = []
@@ -150,18 +164,24 @@ public final class DeliveryQueue: Sendable {
             let finishedSet = Set(finished)
             window.removeAll { finishedSet.contains($0.journaled.position) }
             cursor = (window.first?.journaled.position ?? readPosition + 1) - 1
-            do {
-                try await journal.record(sink: name, cursor: cursor, retrying: retrying, finished: finished, dead: dead)
-            } catch {
-                // Outcomes not recorded are redone after a restart: at-least-once, never lost.
-                logger.error("cannot record deliveries in the journal", metadata: ["sink": "\(name)", "error": "\(error)"])
+            let (previous, journal, logger, position) = (recording, self.journal, self.logger, cursor)
+            recording = Task {
+                await previous?.value
+                do {
+                    try await journal.record(sink: name, cursor: position, retrying: retrying, finished: finished, dead: dead)
+                } catch {
+                    // Outcomes not recorded are redone after a restart: at-least-once, never lost.
+                    logger.error("cannot record deliveries in the journal", metadata: ["sink": "\(name)", "error": "\(error)"])
+                }
             }
             if let reason = disabledBecause {
+                await recording?.value
                 logger.critical("sink disabled until the next start; its undelivered events stay in the journal",
                                 metadata: ["sink": "\(name)", "reason": "\(reason)", "cursor": "\(cursor)"])
                 return
             }
         }
+        await recording?.value
     }
 }
 

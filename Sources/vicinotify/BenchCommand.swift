@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
               vicinotify bench core
               vicinotify bench floor --agents 5000 --duration 30
               vicinotify bench journal
+              vicinotify bench webhook
             """,
-        subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self])
+        subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self])
 }

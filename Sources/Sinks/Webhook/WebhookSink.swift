@@ -17,7 +17,8 @@ public final class WebhookSink: EventSink {
     private let disabled = Atomic<Bool>(false)
     private let observer: (@Sendable (_ seconds: Double, _ outcome: DeliveryOutcome) -> Void)?
 
-    /// - Parameter observer: called after every request with its duration and outcome (metrics, benchmarks).
+    /// - Parameter observer: called for every request with its duration (libcurl's total time) and outcome
+    ///   (metrics, benchmarks).
     public init(endpoint: WebhookEndpoint,
                 observer: (@Sendable (_ seconds: Double, _ outcome: DeliveryOutcome) -> Void)? = nil) {
         self.endpoint = endpoint
@@ -35,30 +36,41 @@ public final class WebhookSink: EventSink {
     public func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
         var outcomes = [DeliveryOutcome](repeating: .delivered, count: batch.count)
         let wanted = batch.indices.filter { endpoint.filter.matches(batch[$0]) }
+        guard !wanted.isEmpty else { return outcomes }
         let size = endpoint.batchMaxEvents
-        let requests = stride(from: 0, to: wanted.count, by: size).map { Array(wanted[$0..<min($0 + size, wanted.count)]) }
-        await withTaskGroup(of: (Int, DeliveryOutcome).self) { group in
-            var started = 0
-            for _ in 0..<min(endpoint.concurrency, requests.count) {
-                let r = started
-                group.addTask { (r, await self.post(requests[r].map { batch[$0] })) }
-                started += 1
+        let groups = stride(from: 0, to: wanted.count, by: size).map { Array(wanted[$0..<min($0 + size, wanted.count)]) }
+        if disabled.load(ordering: .relaxed) {
+            for i in wanted { outcomes[i] = .disableSink(reason: "the endpoint answered 410 Gone") }
+            return outcomes
+        }
+        let timestamp = Int(Date().timeIntervalSince1970)
+        let requests = groups.map { request(for: $0.map { batch[$0] }, timestamp: timestamp) }
+        let start = ContinuousClock.now
+        let results = await transport.perform(requests, maxInFlight: endpoint.concurrency) { $0.status == 410 }
+        let elapsed = ContinuousClock.now - start
+        for (g, result) in zip(groups, results) {
+            let outcome: DeliveryOutcome
+            switch result {
+            case .success(let response):
+                outcome = Self.outcome(status: response.status, retryAfter: response.header("Retry-After"),
+                                       location: response.header("Location"), body: response.body)
+            case .failure(let error) where error.kind == .cancelled && disabled.load(ordering: .relaxed):
+                outcome = .disableSink(reason: "the endpoint answered 410 Gone")
+            case .failure(let error):
+                outcome = .retry(reason: "\(error.kind.rawValue): \(error.message)", after: nil)
             }
-            for await (r, outcome) in group {
-                for i in requests[r] { outcomes[i] = outcome }
-                if started < requests.count {
-                    let next = started
-                    group.addTask { (next, await self.post(requests[next].map { batch[$0] })) }
-                    started += 1
-                }
+            if case .disableSink = outcome { disabled.store(true, ordering: .relaxed) }
+            if let observer {
+                let seconds = (try? result.get().totalSeconds) ?? Double(elapsed.components.seconds)
+                observer(seconds, outcome)
             }
+            for i in g { outcomes[i] = outcome }
         }
         return outcomes
     }
 
-    /// One request carrying `events`: the event itself, or a JSON array when batching is on.
-    private func post(_ events: [EncodedEvent]) async -> DeliveryOutcome {
-        if disabled.load(ordering: .relaxed) { return .disableSink(reason: "the endpoint answered 410 Gone") }
+    /// One signed request carrying `events`: the event itself, or a JSON array when batching is on.
+    private func request(for events: [EncodedEvent], timestamp: Int) -> HTTPRequest {
         let body: [UInt8]
         let id: String
         if endpoint.batchMaxEvents == 1 {
@@ -74,7 +86,6 @@ public final class WebhookSink: EventSink {
             body = b
             id = Self.batchID(events)
         }
-        let timestamp = Int(Date().timeIntervalSince1970)
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"), ("User-Agent", "vicinotify"),
             ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
@@ -83,25 +94,8 @@ public final class WebhookSink: EventSink {
             headers.append(("webhook-signature", signer.signature(id: id, timestamp: timestamp, body: body)))
         }
         headers += endpoint.headers
-        let request = HTTPRequest(method: .post, url: endpoint.url, headers: headers, body: body,
-                                  timeout: endpoint.timeout, connectTimeout: endpoint.connectTimeout, caFile: endpoint.caFile)
-        let start = ContinuousClock.now
-        let outcome: DeliveryOutcome
-        do {
-            let response = try await transport.perform(request)
-            outcome = Self.outcome(status: response.status, retryAfter: response.header("Retry-After"),
-                                   location: response.header("Location"), body: response.body)
-        } catch let error as HTTPTransportError {
-            outcome = .retry(reason: "\(error.kind.rawValue): \(error.message)", after: nil)
-        } catch {
-            outcome = .retry(reason: "\(error)", after: nil)
-        }
-        if case .disableSink = outcome { disabled.store(true, ordering: .relaxed) }
-        if let observer {
-            let d = ContinuousClock.now - start
-            observer(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, outcome)
-        }
-        return outcome
+        return HTTPRequest(method: .post, url: endpoint.url, headers: headers, body: body,
+                           timeout: endpoint.timeout, connectTimeout: endpoint.connectTimeout, caFile: endpoint.caFile)
     }
 
     /// What an HTTP answer means for the events it carried.

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import Journal
+import Logging
+import Simulator
+import Sinks
+import Synchronization
+import VicinotifyCore
+
+/// Webhook deliveries/s and request latency against a loopback receiver, compared with what `wrk`
+/// gets from the same receiver at the same concurrency and body size.
+struct WebhookBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhook",
+        abstract: "Webhook deliveries/s and latency p50/p99 at 1, 8 and 64 in flight, with and without batching, and the ratio to wrk.")
+
+    @Option(help: "Events delivered per measurement.")
+    var events = 20_000
+
+    @Option(help: "Distinct agents (per-agent order limits how many of one agent's events are in flight).")
+    var agents = 5_000
+
+    @Option(help: "Events per request in the batching runs.")
+    var batchEvents = 50
+
+    @Option(help: "Seconds of each wrk run (0 skips wrk).")
+    var wrkSeconds = 5
+
+    func run() async throws {
+        let receiver = try await LoopbackReceiver.start(threads: 1)
+        print("receiver: NIO, 1 event loop thread, \(receiver.url)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-webhook-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let journal = try Journal(directory: dir)
+        let runs = [false, true].flatMap { batched in [1, 8, 64].map { (inFlight: $0, batch: batched ? batchEvents : 1) } }
+        // Cursors start at the journal's end: register every run's sink before the events exist.
+        for r in runs { _ = try await journal.cursor(sink: Self.endpointName(r.inFlight, r.batch, prefix: "webhook:")) }
+        let (lastPosition, sampleBody) = try await fill(journal)
+        print("events: \(events) over \(agents) agents, \(sampleBody.count)-byte bodies, signed with one secret")
+        var ours: [Int: Double] = [:]
+        for run in runs {
+            let r = try await measure(receiver: receiver, journal: journal, last: lastPosition, inFlight: run.inFlight, batch: run.batch)
+            if run.batch == 1 { ours[run.inFlight] = r.requestsPerSecond }
+            print(String(format: "%@ %2d in flight: %8.0f requests/s %8.0f events/s  request latency p50 %.2f ms p99 %.2f ms",
+                         run.batch > 1 ? "batch \(run.batch)" : "single  ", run.inFlight, r.requestsPerSecond, r.eventsPerSecond,
+                         r.p50 * 1000, r.p99 * 1000))
+        }
+        if wrkSeconds > 0 {
+            for inFlight in [1, 8, 64] {
+                guard let wrk = try await Self.wrk(url: receiver.url, connections: inFlight, seconds: wrkSeconds, body: sampleBody) else {
+                    print("wrk not found: apt-get install wrk for the comparison")
+                    break
+                }
+                print(String(format: "wrk -t1 -c%d: %8.0f requests/s; vicinotify reaches %.0f%%", inFlight, wrk,
+                             (ours[inFlight] ?? 0) / wrk * 100))
+            }
+        }
+        await receiver.stop()
+    }
+
+    static func endpointName(_ inFlight: Int, _ batch: Int, prefix: String = "") -> String {
+        "\(prefix)bench-\(inFlight)-\(batch)"
+    }
+
+    /// Commits `events` events; returns the last position and one event's JSON.
+    private func fill(_ journal: Journal) async throws -> (Int64, [UInt8]) {
+        var tracker = SourceTracker(name: "bench", eventSource: "vicidial://bench", redactedURL: "", idSeed: 3)
+        var step = 0, total = 0
+        var sample: [UInt8] = []
+        while total < events {
+            step += 1
+            let time = Timestamp(millisecondsSince1970: 1_795_500_000_000 + Int64(step) * 1000)
+            let floor = (0..<agents).map {
+                AgentState(user: "agent\($0)", status: step % 2 == 0 ? "READY" : "INCALL", leadID: Int64(step),
+                           campaignID: "SALES", fullName: "Agent \($0)", userGroup: "AGENTS")
+            }
+            let batch = Array(tracker.observe(floor, at: time).map(EncodedEvent.init).prefix(events - total))
+            if step == 2 { sample = batch[0].json }
+            try await journal.commit(source: "bench", events: batch, changes: [], at: time, lastSequence: tracker.lastSequence)
+            total += batch.count
+        }
+        return (try await journal.lastPosition(), sample)
+    }
+
+    struct Result {
+        var requestsPerSecond: Double
+        var eventsPerSecond: Double
+        var p50: Double
+        var p99: Double
+    }
+
+    private func measure(receiver: LoopbackReceiver, journal: Journal, last: Int64, inFlight: Int,
+                         batch: Int) async throws -> Result {
+        let latencies = Mutex<[Double]>([])
+        let secret = "whsec_" + Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let endpoint = WebhookEndpoint(name: Self.endpointName(inFlight, batch), url: receiver.url, signer: try WebhookSigner(secrets: secret),
+                                       concurrency: inFlight, batchMaxEvents: batch)
+        let webhook = WebhookSink(endpoint: endpoint) { seconds, _ in latencies.withLock { $0.append(seconds) } }
+        let done = CompletionSink(inner: webhook, target: Int(last))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        let queue = DeliveryQueue(sink: done, journal: journal, logger: logger)
+        let requests0 = receiver.requests
+        let start = ContinuousClock.now
+        let run = Task { await queue.run() }
+        await done.finished()
+        let elapsed = ContinuousClock.now - start
+        run.cancel()
+        await run.value
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let sorted = latencies.withLock { $0 }.sorted()
+        return Result(requestsPerSecond: Double(receiver.requests - requests0) / seconds,
+                      eventsPerSecond: Double(last) / seconds,
+                      p50: sorted.isEmpty ? 0 : sorted[sorted.count / 2],
+                      p99: sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
+    }
+
+    /// wrk's requests/s POSTing `body` with the same headers the sink sends; `nil` without wrk.
+    static func wrk(url: String, connections: Int, seconds: Int, body: [UInt8]) async throws -> Double? {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-wrk-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bodyFile = dir.appendingPathComponent("body.json").path
+        _ = FileManager.default.createFile(atPath: bodyFile, contents: Data(body))
+        let script = dir.appendingPathComponent("post.lua").path
+        let lua = """
+            wrk.method = "POST"
+            wrk.headers["Content-Type"] = "application/json"
+            wrk.headers["User-Agent"] = "vicinotify"
+            wrk.headers["webhook-id"] = "01a20c23-c6e8-71d7-844c-3cd7f43c661c"
+            wrk.headers["webhook-timestamp"] = "1795560180"
+            wrk.headers["webhook-signature"] = "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+            local f = io.open("\(bodyFile)", "rb")
+            wrk.body = f:read("*a")
+            f:close()
+            """
+        _ = FileManager.default.createFile(atPath: script, contents: Data(lua.utf8))
+        guard let output = try await Self.output(of: ["wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "-s", script, url]) else {
+            return nil
+        }
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }) else { return nil }
+        return Double(line.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Runs a program found on PATH on its own thread; its standard output, or `nil` if it is not installed.
+    static func output(of arguments: [String]) async throws -> String? {
+        try await withCheckedThrowingContinuation { c in
+            Thread.detachNewThread {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                p.arguments = arguments
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle.nullDevice
+                do { try p.run() } catch { c.resume(throwing: error); return }
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                c.resume(returning: p.terminationStatus == 127 ? nil : String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+}
+
+/// Passes batches to `inner` and signals once `target` events were delivered.
+private final class CompletionSink: EventSink {
+    let inner: WebhookSink
+    let target: Int
+    private let state = Mutex<(delivered: Int, waiter: CheckedContinuation<Void, Never>?, done: Bool)>((0, nil, false))
+
+    init(inner: WebhookSink, target: Int) {
+        self.inner = inner
+        self.target = target
+    }
+
+    var name: String { inner.name }
+    var batching: SinkBatching { inner.batching }
+
+    func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
+        let outcomes = await inner.deliver(batch)
+        let n = outcomes.filter { $0 == .delivered }.count
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.delivered += n
+            guard s.delivered >= target else { return nil }
+            s.done = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+        return outcomes
+    }
+
+    func finished() async {
+        await withCheckedContinuation { c in
+            let now = state.withLock { s -> Bool in
+                if s.done { return true }
+                s.waiter = c
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+}
