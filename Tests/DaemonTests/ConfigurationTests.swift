@@ -102,7 +102,7 @@ import VicinotifyCore
     func load(_ webhooks: String, env: [String: String] = [:]) -> Result<Configuration, ConfigurationError> {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        FileManager.default.createFile(atPath: dir.file("hooks.json"), contents: Data(webhooks.utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("hooks.json"), contents: Data(webhooks.utf8))
         let config = """
             {"sources": [{"name": "a", "url": "http://h/x", "user": "u", "password": "p"}],
              "sinks": {"webhooks_file": "hooks.json"}}

@@ -111,6 +111,14 @@ import VicinotifyCore
         }
     }
 
+    @Test func retryAfterReadsSecondsAndDates() {
+        let now = Date(timeIntervalSince1970: 1_795_500_000)
+        #expect(WebhookSink.seconds(retryAfter: "120", now: now) == 120)
+        let date = "Fri, 27 Nov 2026 00:00:30 GMT"  // 1_795_737_630
+        #expect(WebhookSink.seconds(retryAfter: date, now: Date(timeIntervalSince1970: 1_795_737_600)) == 30)
+        #expect(WebhookSink.seconds(retryAfter: "soon", now: now) == nil)
+    }
+
     @Test func chaosLosesNothingAndKeepsPerAgentOrder() async throws {
         let receiver = try await WebhookReceiver.start(secrets: [Self.secretA])
         defer { receiver.stop() }

@@ -4,7 +4,7 @@ import Foundation
 /// Signs webhook messages the Standard Webhooks way: `v1,` + base64(HMAC-SHA256(key, "id.timestamp.body")),
 /// one signature per secret, separated by spaces, so an endpoint can rotate secrets without a gap.
 public struct WebhookSigner: Sendable {
-    private let keys: [[UInt8]]
+    private let keys: [HMACKey]
 
     /// - Parameter secrets: one or more `whsec_<base64>` secrets separated by spaces.
     /// - Throws: `WebhookSecretError`; its message never contains the secret.
@@ -20,22 +20,32 @@ public struct WebhookSigner: Sendable {
             guard key.count >= 16 else {
                 throw WebhookSecretError(message: "\(label) is too short (\(key.count) bytes; use 24 to 64 random bytes)")
             }
-            return Array(key)
+            guard let keyed = HMACKey(Array(key)) else { throw WebhookSecretError(message: "libcrypto cannot use \(label)") }
+            return keyed
         }
     }
 
     /// The `webhook-signature` header value.
     public func signature(id: String, timestamp: Int, body: [UInt8]) -> String {
-        var content = Array("\(id).\(timestamp).".utf8)
-        content += body
+        let prefix = Array("\(id).\(timestamp).".utf8)
         return keys.map { key in
             var mac = [UInt8](repeating: 0, count: 32)
-            _ = key.withUnsafeBytes { k in
-                ccrypto_hmac_sha256(k.baseAddress, Int32(k.count), content, content.count, &mac)
-            }
+            _ = ccrypto_hmac_sha256_sign(key.context, prefix, prefix.count, body, body.count, &mac)
             return "v1," + Data(mac).base64EncodedString()
         }.joined(separator: " ")
     }
+}
+
+/// A libcrypto HMAC-SHA256 context holding one key; only ever read after creation, so shareable.
+private final class HMACKey: @unchecked Sendable {
+    let context: OpaquePointer
+
+    init?(_ key: [UInt8]) {
+        guard let ctx = ccrypto_hmac_sha256_new(key, key.count) else { return nil }
+        context = ctx
+    }
+
+    deinit { ccrypto_hmac_free(context) }
 }
 
 /// A webhook secret that cannot be used.

@@ -52,8 +52,7 @@ public final class WebhookSink: EventSink {
             let outcome: DeliveryOutcome
             switch result {
             case .success(let response):
-                outcome = Self.outcome(status: response.status, retryAfter: response.header("Retry-After"),
-                                       location: response.header("Location"), body: response.body)
+                outcome = Self.outcome(response)
             case .failure(let error) where error.kind == .cancelled && disabled.load(ordering: .relaxed):
                 outcome = .disableSink(reason: "the endpoint answered 410 Gone")
             case .failure(let error):
@@ -99,19 +98,20 @@ public final class WebhookSink: EventSink {
     }
 
     /// What an HTTP answer means for the events it carried.
-    public static func outcome(status: Int, retryAfter: String?, location: String?, body: [UInt8],
-                               now: Date = Date()) -> DeliveryOutcome {
+    public static func outcome(_ response: HTTPResponse, now: Date = Date()) -> DeliveryOutcome {
+        let status = response.status
         switch status {
         case 200..<300:
             return .delivered
         case 300..<400:
-            return .retry(reason: "HTTP \(status): redirect to \(location.map(Self.withoutQuery) ?? "nowhere") not followed", after: nil)
+            let location = response.header("Location").map(Self.withoutQuery) ?? "nowhere"
+            return .retry(reason: "HTTP \(status): redirect to \(location) not followed", after: nil)
         case 410:
             return .disableSink(reason: "HTTP 410 Gone")
         case 408, 425, 429, 500..<600:
-            return .retry(reason: "HTTP \(status)", after: retryAfter.flatMap { Self.seconds(retryAfter: $0, now: now) })
+            return .retry(reason: "HTTP \(status)", after: response.header("Retry-After").flatMap { Self.seconds(retryAfter: $0, now: now) })
         case 400..<500:
-            return .giveUp(reason: "HTTP \(status): " + snippet(body))
+            return .giveUp(reason: "HTTP \(status): " + snippet(response.body))
         default:
             return .retry(reason: "HTTP \(status): unexpected status", after: nil)
         }
