@@ -117,8 +117,9 @@ public actor Journal {
                        lastSequence: UInt64) throws -> Int64 {
         try db.transaction { () throws(JournalError) in
             // Many rows per statement: per-statement overhead, not I/O, dominates a large poll.
-            try insertRows("INSERT INTO events(\(Self.valueColumns)) VALUES ",
-                           columns: 9, rows: events.map(Self.values))
+            try insertRows("INSERT INTO events(\(Self.valueColumns)) VALUES ", columns: 9, count: events.count) {
+                Self.values(events[$0])
+            }
             var upserts: [[SQLValue]] = []
             var gone: [String] = []
             for c in changes {
@@ -128,8 +129,10 @@ public actor Journal {
                     gone.append(c.user)
                 }
             }
-            try insertRows("INSERT INTO agents(source, user, state, since_ms) VALUES ", columns: 4, rows: upserts,
-                           suffix: " ON CONFLICT(source, user) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms")
+            try insertRows("INSERT INTO agents(source, user, state, since_ms) VALUES ", columns: 4, count: upserts.count,
+                           suffix: " ON CONFLICT(source, user) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms") {
+                upserts[$0]
+            }
             let delete = try db.prepare("DELETE FROM agents WHERE source = ? AND user = ?")
             for user in gone { try delete.run([.text(source), .text(user)]) }
             try db.prepare("INSERT OR REPLACE INTO sources(name, last_sequence) VALUES (?, ?)")
@@ -138,18 +141,24 @@ public actor Journal {
         }
     }
 
-    /// Runs `prefix (?, …), (?, …) … suffix` over `rows`, up to 100 rows per statement.
-    private func insertRows(_ prefix: String, columns: Int, rows: [[SQLValue]], suffix: String = "") throws(JournalError) {
+    /// Runs `prefix (?, …), (?, …) … suffix` over `count` rows given by `row`, up to 100 rows per statement.
+    private func insertRows(_ prefix: String, columns: Int, count: Int, suffix: String = "",
+                            row: (Int) -> [SQLValue]) throws(JournalError) {
         let perStatement = 100
         let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         var prepared: [Int: Statement] = [:]
         var start = 0
-        while start < rows.count {
-            let n = min(perStatement, rows.count - start)
+        while start < count {
+            let n = min(perStatement, count - start)
             if prepared[n] == nil {
                 prepared[n] = try db.prepare(prefix + Array(repeating: tuple, count: n).joined(separator: ", ") + suffix)
             }
-            try prepared[n]!.run(Array(rows[start..<(start + n)].joined()))
+            let statement = prepared[n]!
+            statement.reset()
+            for r in 0..<n {
+                for (c, value) in row(start + r).enumerated() { statement.bind(value, at: Int32(r * columns + c + 1)) }
+            }
+            while try statement.step() {}
             start += n
         }
     }

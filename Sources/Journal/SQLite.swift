@@ -81,17 +81,23 @@ final class Statement {
     func bind(_ values: [SQLValue]) -> Statement {
         sqlite3_reset(stmt)
         sqlite3_clear_bindings(stmt)
-        for (i, v) in values.enumerated() {
-            let n = Int32(i + 1)
-            switch v {
-            case .null: sqlite3_bind_null(stmt, n)
-            case .int(let x): sqlite3_bind_int64(stmt, n, x)
-            case .text(let s): sqlite3_bind_text(stmt, n, s, -1, csqlite_transient)
-            case .blob(let b):
-                b.withUnsafeBytes { _ = sqlite3_bind_blob(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
-            }
-        }
+        for (i, v) in values.enumerated() { bind(v, at: Int32(i + 1)) }
         return self
+    }
+
+    /// Makes the statement ready to run again; bindings are kept until rebound.
+    func reset() { sqlite3_reset(stmt) }
+
+    /// Binds one parameter (1-based) without resetting the statement.
+    func bind(_ value: SQLValue, at n: Int32) {
+        switch value {
+        case .null: sqlite3_bind_null(stmt, n)
+        case .int(let x): sqlite3_bind_int64(stmt, n, x)
+        case .text(var s):
+            s.withUTF8 { _ = sqlite3_bind_text(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+        case .blob(let b):
+            b.withUnsafeBytes { _ = sqlite3_bind_blob(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+        }
     }
 
     /// Steps to the next row; false when done.
