@@ -27,6 +27,8 @@ public struct Configuration: Sendable {
     public var journalMaxBytes: Int?
     /// The endpoints of `sinks.webhooks_file`, each its own sink.
     public var webhooks: [WebhookEndpoint]
+    /// Where `/metrics`, `/healthz` and `/readyz` are served (`http.listen`); `nil`: no listener.
+    public var httpListen: (host: String, port: Int)?
 
     public init(stateDirectory: String, sources: [Source], stdoutEnabled: Bool = true,
                 stdoutRetry: RetryPolicy = RetryPolicy(), journalKeepEvents: Int = 100_000, journalMaxBytes: Int? = nil,
@@ -196,16 +198,21 @@ struct Validator {
                 if s["postgres"] != nil { problem("sinks.postgres", "the PostgreSQL sink is not available in this version yet") }
             }
         }
-        if d["http"] != nil { problem("http", "the metrics and health listener is not available in this version yet") }
+        var listen: (host: String, port: Int)?
+        if let h = d["http"], let o = object(h, "http", allowed: ["listen"]) {
+            listen = listenAddress(string(o, "listen", "http", required: true) ?? "")
+        }
         var keep = 100_000
         var maxBytes: Int?
         if let j = d["journal"], let o = object(j, "journal", allowed: ["keep_events", "max_mb"]) {
             keep = int(o, "keep_events", "journal", default: keep, range: 0...1_000_000_000)
             if o["max_mb"] != nil { maxBytes = int(o, "max_mb", "journal", default: 0, range: 1...10_000_000) << 20 }
         }
-        return Configuration(stateDirectory: resolve(stateDir), sources: sources, stdoutEnabled: stdoutEnabled,
-                             stdoutRetry: stdoutRetry, journalKeepEvents: keep, journalMaxBytes: maxBytes,
-                             webhooks: webhooks)
+        var config = Configuration(stateDirectory: resolve(stateDir), sources: sources, stdoutEnabled: stdoutEnabled,
+                                   stdoutRetry: stdoutRetry, journalKeepEvents: keep, journalMaxBytes: maxBytes,
+                                   webhooks: webhooks)
+        config.httpListen = listen
+        return config
     }
 
     /// A sink's `retry` block; every sink accepts the same one.
@@ -216,6 +223,23 @@ struct Validator {
                            maxDelay: duration(o, "max_delay", p, default: def.maxDelay),
                            maxAge: duration(o, "max_age", p, default: def.maxAge),
                            maxAttempts: int(o, "max_attempts", p, default: 0, range: 0...1_000_000))
+    }
+
+    /// `HOST:PORT`, `[IPv6]:PORT` or a bare port (on 127.0.0.1).
+    mutating func listenAddress(_ text: String) -> (host: String, port: Int)? {
+        guard !text.isEmpty else { return nil }
+        var host = "127.0.0.1"
+        var portText = Substring(text)
+        if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        }
+        guard let port = Int(portText), (0...65535).contains(port), !host.isEmpty, !host.contains(where: \.isWhitespace) else {
+            problem("http.listen", "expected HOST:PORT, [IPv6]:PORT or PORT, e.g. \"127.0.0.1:9464\"")
+            return nil
+        }
+        return (host, port)
     }
 
     /// A required `name` of letters, digits, '-' and '_'.

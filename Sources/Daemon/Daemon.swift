@@ -9,6 +9,8 @@ import VicinotifyCore
 public final class Daemon: Sendable {
     public let configuration: Configuration
     public let sinks: [any EventSink]
+    /// Metrics and readiness, served on `http.listen` when configured.
+    public let operations: Operations
     private let logger: Logger
     private let transport: CurlTransport
 
@@ -16,6 +18,7 @@ public final class Daemon: Sendable {
         self.configuration = configuration
         self.sinks = sinks
         self.logger = logger
+        self.operations = Operations(sources: configuration.sources)
         let perHost = configuration.sources.map(\.vicidial.concurrency).max() ?? 4
         self.transport = CurlTransport(maxConnectionsPerHost: perHost)
     }
@@ -30,13 +33,27 @@ public final class Daemon: Sendable {
         let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
+        let operations = self.operations
         let queues = sinks.map {
-            DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name), logger: logger)
+            DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name), logger: logger,
+                          metrics: operations.metrics)
         }
         // Unstructured, so cancelling `run` stops the polling but not the delivery of what was polled.
         let deliveries = queues.map { q in Task { await q.run() } }
         let reports = ReportBox()
         let sinkNames = sinks.map(\.name)
+        var listener: OperationsServer?
+        if let listen = configuration.httpListen {
+            do {
+                listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { path in
+                    await operations.reply(to: path, journal: journal, sinks: sinkNames)
+                }
+                logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen.host):\(listener!.port)"])
+            } catch {
+                for d in deliveries { d.cancel() }
+                throw OperationsListenError(host: listen.host, port: listen.port, reason: "\(error)")
+            }
+        }
         let keep = configuration.journalKeepEvents
         try await withThrowingTaskGroup(of: Void.self) { group in
             for s in configuration.sources {
@@ -48,6 +65,7 @@ public final class Daemon: Sendable {
                 let runner = SourceRunner(client: client, journal: journal, logger: logger)
                 group.addTask {
                     await runner.run(tracker: tracker, onePoll: once) { committed, report in
+                        operations.record(report)
                         await reports.set(report)
                         guard committed else { return }
                         for q in queues { q.notify() }
@@ -65,8 +83,17 @@ public final class Daemon: Sendable {
         for d in deliveries { await d.value }
         deadline.cancel()
         _ = try? await journal.prune(sinks: sinkNames, keep: keep)
+        await listener?.stop()
         return await reports.all
     }
+}
+
+/// `http.listen` could not be bound.
+public struct OperationsListenError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var reason: String
+    public var description: String { "cannot listen on \(host):\(port) for /metrics and /readyz: \(reason)" }
 }
 
 /// The last poll report of each source, and how many polls committed events (pruning runs every 100).

@@ -91,7 +91,12 @@ struct SourceRunner: Sendable {
                     wait = max(wait, 1)
                 }
             }
-            await polled(committed, report)
+            var full = report
+            full.duration = (clock.now - started).seconds
+            full.events = events.map(\.type)
+            full.statuses = tracker.floor.rows.reduce(into: [:]) { $0[$1.state.status, default: 0] += 1 }
+            full.journalWritable = !journalBroken
+            await polled(committed, full)
             if onePoll { return }
             let deadline = started.advanced(by: .milliseconds(Int64(wait * 1000)))
             try? await Task.sleep(until: deadline, clock: clock)
@@ -105,4 +110,22 @@ public struct PollReport: Sendable {
     public var time: Timestamp
     public var failure: PollFailure?
     public var agents: Int
+    /// Seconds from the request to the commit.
+    public var duration: Double = 0
+    /// Types of the events the poll produced (committed or not: see `journalWritable`).
+    public var events: [EventType] = []
+    /// Agents by status on the committed floor.
+    public var statuses: [String: Int] = [:]
+    public var journalWritable = true
+
+    init(source: String, time: Timestamp, failure: PollFailure?, agents: Int) {
+        self.source = source
+        self.time = time
+        self.failure = failure
+        self.agents = agents
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

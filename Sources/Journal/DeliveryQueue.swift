@@ -18,9 +18,13 @@ public final class DeliveryQueue: Sendable {
     private let windowSize: Int
     private let wakeup = Wakeup()
     private let draining = Atomic<Bool>(false)
+    private let metrics: Metrics?
 
+    /// - Parameter metrics: counts `vicinotify_deliveries_total{sink,outcome}` (delivered, retry,
+    ///   dead_letter, disabled) when given; `Metrics.declareDeliveries` declares the family.
     public init(sink: any EventSink, journal: Journal, policy: RetryPolicy = RetryPolicy(), logger: Logger,
-                batchSize: Int = 500, windowSize: Int = 2000) {
+                batchSize: Int = 500, windowSize: Int = 2000, metrics: Metrics? = nil) {
+        self.metrics = metrics
         self.sink = sink
         self.journal = journal
         self.policy = policy
@@ -123,6 +127,7 @@ public final class DeliveryQueue: Sendable {
             var dead: [DeadLetter] = []
             var failures = 0, lastReason = ""
             var disabledBecause: String?
+            var disabledEvents = 0
             for (n, i) in chosen.enumerated() {
                 let outcome = n < outcomes.count ? outcomes[n] : .retry(reason: "the sink returned no outcome", after: nil)
                 let entry = window[i]
@@ -131,6 +136,7 @@ public final class DeliveryQueue: Sendable {
                     finished.append(entry.journaled.position)
                 case .disableSink(let reason):
                     disabledBecause = reason
+                    disabledEvents += 1
                 case .giveUp(let reason):
                     finished.append(entry.journaled.position)
                     dead.append(DeadLetter(sink: name, position: entry.journaled.position, event: entry.journaled.event,
@@ -152,6 +158,13 @@ public final class DeliveryQueue: Sendable {
                         retrying[entry.journaled.position] = r
                         window[i].retry = r
                     }
+                }
+            }
+            if let metrics {
+                let delivered = finished.count - dead.count
+                for (outcome, n) in [("delivered", delivered), ("retry", retrying.count), ("dead_letter", dead.count),
+                                     ("disabled", disabledEvents)] where n > 0 {
+                    metrics.add("vicinotify_deliveries_total", [("sink", name), ("outcome", outcome)], Double(n))
                 }
             }
             if failures > 0 {

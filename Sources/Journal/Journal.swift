@@ -179,6 +179,13 @@ public actor Journal {
             time: Timestamp(millisecondsSince1970: q.int(col + 8)), json: q.blob(col + 9)))
     }
 
+    /// Bytes on disk: the database and its write-ahead log.
+    public nonisolated var sizeInBytes: Int {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+        }
+    }
+
     public func lastPosition() throws(JournalError) -> Int64 {
         let q = try db.prepare("SELECT COALESCE(MAX(position), 0) FROM events")
         _ = try q.step()
