@@ -36,8 +36,8 @@ public final class Metrics: Sendable {
         families.withLock { $0[name]?.values[key] = value }
     }
 
-    /// Replaces every sample of a gauge family, e.g. agents by status after each poll of one source;
-    /// samples whose labels contain `keep` survive (other sources' agents).
+    /// Replaces the samples of a family that carry the label `matching` with `samples`, e.g. one
+    /// source's agents by status after its poll; other sources' samples stay.
     public func replace(_ name: String, matching: (String, String), with samples: [([(String, String)], Double)]) {
         let marker = "\(matching.0)=\"\(Self.escape(matching.1))\""
         families.withLock { f in
