@@ -59,7 +59,7 @@ public final class Operations: Sendable {
         metrics.set("vicinotify_journal_bytes", [], Double(journal.sizeInBytes))
         guard let last = try? await journal.lastPosition() else { return }
         let now = Timestamp.now()
-        let dead = (try? await journal.deadLetters(sink: nil)) ?? []
+        let dead = (try? await journal.deadLetterCounts()) ?? [:]
         for sink in sinks {
             let label = [("sink", sink)]
             guard let cursor = try? await journal.cursor(sink: sink) else { continue }
@@ -67,7 +67,7 @@ public final class Operations: Sendable {
             let oldest = (try? await journal.events(for: sink, after: cursor, limit: 1))?.first
             metrics.set("vicinotify_sink_oldest_undelivered_age_seconds", label,
                         oldest.map { max(0, now.seconds(since: $0.event.time)) } ?? 0)
-            metrics.set("vicinotify_dead_letters", label, Double(dead.filter { $0.sink == sink }.count))
+            metrics.set("vicinotify_dead_letters", label, Double(dead[sink] ?? 0))
         }
     }
 

@@ -265,6 +265,14 @@ public actor Journal {
         return db.changes
     }
 
+    /// How many dead letters each sink has.
+    public func deadLetterCounts() throws -> [String: Int] {
+        let q = try db.prepare("SELECT sink, COUNT(*) FROM dead_letters GROUP BY sink")
+        var out: [String: Int] = [:]
+        while try q.step() { out[q.text(0)] = Int(q.int(1)) }
+        return out
+    }
+
     public func deadLetters(sink: String?) throws -> [DeadLetter] {
         let q = try db.prepare("""
             SELECT sink, \(Self.eventColumns), attempts, last_error, dead_at_ms FROM dead_letters

@@ -150,7 +150,12 @@ import Testing
         #expect(notReady.0 == 503)
         let body = try #require(try JSONSerialization.jsonObject(with: Data(notReady.1.utf8)) as? [String: Any])
         #expect(((body["sources"] as? [String: Any])?["sim"] as? [String: Any])?["last_failure"] as? String == "http_status")
+        _ = await stderr.line(containing: "gave up on events")
         let metricsAfter = try await get("/metrics").1
+        #expect(metricsAfter.contains("vicinotify_source_up{source=\"sim\"} 0"))
+        #expect(metricsAfter.contains("vicinotify_polls_total{source=\"sim\",outcome=\"http_status\"} "))
+        let deadLine = metricsAfter.split(separator: "\n").first { $0.hasPrefix("vicinotify_dead_letters{sink=\"webhook:fail\"}") }
+        #expect(deadLine.flatMap { Int($0.split(separator: " ").last ?? "") }.map { $0 > 0 } == true)
 
         p.terminate()
         await stdout.done.value
