@@ -60,7 +60,8 @@ public final class WebhookSink: EventSink {
             }
             if case .disableSink = outcome { disabled.store(true, ordering: .relaxed) }
             if let observer {
-                let seconds = (try? result.get().totalSeconds) ?? Double(elapsed.components.seconds)
+                let seconds = (try? result.get().totalSeconds)
+                    ?? Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 observer(seconds, outcome)
             }
             for i in g { outcomes[i] = outcome }
