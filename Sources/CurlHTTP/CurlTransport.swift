@@ -72,16 +72,14 @@ final class RequestGroup: @unchecked Sendable {
         self.unfinished = requests.count
     }
 
-    /// Records one result; resumes the caller once every request has one. Returns whether it did.
-    @discardableResult
-    func complete(_ index: Int, _ result: Result<HTTPResponse, HTTPTransportError>) -> Bool {
-        guard results[index] == nil else { return false }
+    /// Records one result; resumes the caller once every request has one.
+    func complete(_ index: Int, _ result: Result<HTTPResponse, HTTPTransportError>) {
+        guard results[index] == nil else { return }
         results[index] = result
         unfinished -= 1
-        guard unfinished == 0 else { return false }
+        guard unfinished == 0 else { return }
         continuation?.resume(returning: results.map { $0! })
         continuation = nil
-        return true
     }
 
     /// Records a finished transfer's result; after a `stopAfter` response, nothing more starts.

@@ -225,6 +225,21 @@ struct Validator {
                            maxAttempts: int(o, "max_attempts", p, default: 0, range: 0...1_000_000))
     }
 
+    /// A secret given as `key` or, by the name of an environment variable, as `key_env`; not both.
+    /// - Returns: the value and the JSON path it came from; `nil` when absent or unset.
+    mutating func secret(_ d: [String: Any], _ key: String, _ p: String, required: Bool) -> (value: String, path: String)? {
+        let envKey = key + "_env"
+        switch (string(d, key, p), string(d, envKey, p)) {
+        case (let value?, nil): return (value, p + "." + key)
+        case (nil, let env?):
+            if let value = environment[env], !value.isEmpty { return (value, p + "." + envKey) }
+            if requireSecrets { problem(p + "." + envKey, "environment variable \(env) is not set") }
+        case (nil, nil): if required { problem(p, "needs \(key) or \(envKey)") }
+        case (_?, _?): problem(p, "give \(key) or \(envKey), not both")
+        }
+        return nil
+    }
+
     /// `HOST:PORT`, `[IPv6]:PORT` or a bare port (on 127.0.0.1).
     mutating func listenAddress(_ text: String) -> (host: String, port: Int)? {
         guard !text.isEmpty else { return nil }
@@ -283,16 +298,7 @@ struct Validator {
             if let port = u.port { authority += ":\(port)" }
         }
         let user = string(d, "user", p, required: true) ?? ""
-        var password = ""
-        switch (string(d, "password", p), string(d, "password_env", p)) {
-        case (let pw?, nil): password = pw
-        case (nil, let env?):
-            if let value = environment[env], !value.isEmpty { password = value } else if requireSecrets {
-                problem(p + ".password_env", "environment variable \(env) is not set")
-            }
-        case (nil, nil): problem(p, "needs password or password_env")
-        case (_?, _?): problem(p, "give password or password_env, not both")
-        }
+        let password = secret(d, "password", p, required: true)?.value ?? ""
         let modeText = string(d, "mode", p) ?? "logged_in_agents"
         let mode = VICIdialSource.Mode(rawValue: modeText)
         if mode == nil { problem(p + ".mode", "must be logged_in_agents or agent_status") }

@@ -49,20 +49,8 @@ extension Validator {
             problem(p + ".url", "must not carry credentials; send them in headers")
         }
         var signer: WebhookSigner?
-        var secretText: String?
-        var secretPath = p + ".secret"
-        switch (string(d, "secret", p), string(d, "secret_env", p)) {
-        case (let s?, nil): secretText = s
-        case (nil, let env?):
-            secretPath = p + ".secret_env"
-            if let value = environment[env], !value.isEmpty { secretText = value } else if requireSecrets {
-                problem(secretPath, "environment variable \(env) is not set")
-            }
-        case (_?, _?): problem(p, "give secret or secret_env, not both")
-        case (nil, nil): break
-        }
-        if let secretText {
-            do { signer = try WebhookSigner(secrets: secretText) } catch { problem(secretPath, "\(error)") }
+        if let secret = secret(d, "secret", p, required: false) {
+            do { signer = try WebhookSigner(secrets: secret.value) } catch { problem(secret.path, "\(error)") }
         }
         let events = strings(d, "events", p)
         if let bad = EventFilter.unmatchablePattern(in: events) {

@@ -21,7 +21,7 @@ public final class DeliveryQueue: Sendable {
     private let metrics: Metrics?
 
     /// - Parameter metrics: counts `vicinotify_deliveries_total{sink,outcome}` (delivered, retry,
-    ///   dead_letter, disabled) when given; `Metrics.declareDeliveries` declares the family.
+    ///   dead_letter, disabled) when given; the owner of `metrics` declares the family.
     public init(sink: any EventSink, journal: Journal, policy: RetryPolicy = RetryPolicy(), logger: Logger,
                 batchSize: Int = 500, windowSize: Int = 2000, metrics: Metrics? = nil) {
         self.metrics = metrics
@@ -98,10 +98,10 @@ public final class DeliveryQueue: Sendable {
                 chosen.append(i)
                 if chosen.count == batchSize { break }
             }
+            let dueIn = nextDue.map { max(0.001, $0.seconds(since: now)) }
             if chosen.isEmpty {
                 if draining.load(ordering: .relaxed) { await recording?.value; return }
-                let wait = nextDue.map { max(0.001, $0.seconds(since: now)) } ?? 1
-                await wakeup.wait(seconds: min(wait, 1))  // also wakes for replays written by other processes
+                await wakeup.wait(seconds: min(dueIn ?? 1, 1))  // also wakes for replays written by other processes
                 continue
             }
             if chosen.count < min(batching.waitFor, batchSize), batching.maxWait > 0, !draining.load(ordering: .relaxed) {
@@ -109,7 +109,7 @@ public final class DeliveryQueue: Sendable {
                 gatheringSince = since
                 let left = batching.maxWait - now.seconds(since: since)
                 if left > 0 {
-                    await wakeup.wait(seconds: min(left, nextDue.map { max(0.001, $0.seconds(since: now)) } ?? left))
+                    await wakeup.wait(seconds: min(left, dueIn ?? left))
                     continue
                 }
             }

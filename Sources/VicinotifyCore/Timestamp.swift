@@ -102,3 +102,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(millisecondsSince1970: days * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + millis)
     }
 }
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

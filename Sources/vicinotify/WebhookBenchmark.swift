@@ -107,7 +107,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - start
         run.cancel()
         await run.value
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.seconds
         let sorted = latencies.withLock { $0 }.sorted()
         return Result(requestsPerSecond: Double(receiver.requests - requests0) / seconds,
                       eventsPerSecond: Double(last) / seconds,

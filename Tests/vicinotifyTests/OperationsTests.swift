@@ -9,38 +9,25 @@ import Testing
     static let password = "Pw-never-printed-9431"
     static let secret = "whsec_" + Data((0..<32).map { UInt8($0 * 7 % 256) }).base64EncodedString()
 
-    /// Collects a pipe's output on its own thread; `line` is called for each complete line.
+    /// Collects a pipe's output (read by `CommandLineTests.read`) and lets a test await a line.
     final class Collector: @unchecked Sendable {
         private let lock = NSLock()
         private var data = Data()
         private var waiters: [(String, CheckedContinuation<String?, Never>)] = []
-        let done: Task<Void, Never>
+        private(set) var done: Task<Void, Never>!
 
         init(_ pipe: Pipe) {
-            let box = Box()
-            done = Task {
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    Thread.detachNewThread {
-                        while true {
-                            let chunk = pipe.fileHandleForReading.availableData
-                            if chunk.isEmpty { break }
-                            box.collector?.append(chunk)
-                        }
-                        box.collector?.finish()
-                        c.resume()
-                    }
-                }
+            done = Task { [self] in
+                _ = await CommandLineTests.read(pipe) { all in self.update(all) }
+                finish()
             }
-            box.collector = self
         }
-
-        final class Box: @unchecked Sendable { weak var collector: Collector? }
 
         var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 
-        private func append(_ chunk: Data) {
+        private func update(_ all: Data) {
             let ready: [(CheckedContinuation<String?, Never>, String)] = lock.withLock {
-                data.append(chunk)
+                data = all
                 let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
                 var out: [(CheckedContinuation<String?, Never>, String)] = []
                 waiters.removeAll { needle, c in

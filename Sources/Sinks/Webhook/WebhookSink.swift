@@ -40,7 +40,7 @@ public final class WebhookSink: EventSink {
         let size = endpoint.batchMaxEvents
         let groups = stride(from: 0, to: wanted.count, by: size).map { Array(wanted[$0..<min($0 + size, wanted.count)]) }
         if disabled.load(ordering: .relaxed) {
-            for i in wanted { outcomes[i] = .disableSink(reason: "the endpoint answered 410 Gone") }
+            for i in wanted { outcomes[i] = .disableSink(reason: Self.goneReason) }
             return outcomes
         }
         let timestamp = Int(Date().timeIntervalSince1970)
@@ -54,20 +54,22 @@ public final class WebhookSink: EventSink {
             case .success(let response):
                 outcome = Self.outcome(response)
             case .failure(let error) where error.kind == .cancelled && disabled.load(ordering: .relaxed):
-                outcome = .disableSink(reason: "the endpoint answered 410 Gone")
+                outcome = .disableSink(reason: Self.goneReason)
             case .failure(let error):
                 outcome = .retry(reason: "\(error.kind.rawValue): \(error.message)", after: nil)
             }
             if case .disableSink = outcome { disabled.store(true, ordering: .relaxed) }
             if let observer {
-                let seconds = (try? result.get().totalSeconds)
-                    ?? Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let seconds = (try? result.get().totalSeconds) ?? elapsed.seconds
                 observer(seconds, outcome)
             }
             for i in g { outcomes[i] = outcome }
         }
         return outcomes
     }
+
+    /// Why events are not sent once the endpoint has answered 410.
+    static let goneReason = "the endpoint answered 410 Gone"
 
     /// One signed request carrying `events`: the event itself, or a JSON array when batching is on.
     private func request(for events: [EncodedEvent], timestamp: Int) -> HTTPRequest {
