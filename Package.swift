@@ -19,6 +19,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
@@ -26,13 +28,15 @@ let package = Package(
         .target(name: "VicinotifyCore"),
         // Async HTTP over libcurl's multi interface, on its own thread.
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        // PostgreSQL over libpq: a blocking connection, and an actor that owns one on its own queue.
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
         // The durable journal (SQLite) and the per-sink delivery queues that read it.
         .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite",
                                                  .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
-        .target(name: "Sinks", dependencies: ["VicinotifyCore", "CurlHTTP", "CCrypto",
+        .target(name: "Sinks", dependencies: ["VicinotifyCore", "CurlHTTP", "CCrypto", "Postgres",
                                                .product(name: "Logging", package: "swift-log")]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
@@ -48,25 +52,26 @@ let package = Package(
                                                 .product(name: "NIOPosix", package: "swift-nio"),
                                                 .product(name: "NIOHTTP1", package: "swift-nio")]),
         .executableTarget(name: "vicinotify", dependencies: [
-            "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks",
+            "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Helpers shared by the test targets: a running simulator with its control interface, log capture.
-        .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP", "VicinotifyCore",
+        .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP", "VicinotifyCore", "Postgres",
                                                      .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore"]),
-        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "TestSupport", "VicinotifyCore",
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "TestSupport", "VicinotifyCore", "Postgres",
                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks",
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore"]),
+        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore", "Postgres"]),
     ],
     swiftLanguageModes: [.v6]
 )
