@@ -46,7 +46,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Configuration and the running daemon: sources -> differ -> sinks.
-        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Journal", "Sinks", "CurlHTTP",
+        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Journal", "Sinks", "CurlHTTP", "Postgres",
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Sinks
 import VICIdial
 import VicinotifyCore
@@ -27,6 +28,8 @@ public struct Configuration: Sendable {
     public var journalMaxBytes: Int?
     /// The endpoints of `sinks.webhooks_file`, each its own sink.
     public var webhooks: [WebhookEndpoint]
+    /// `sinks.postgres`; `nil`: no PostgreSQL sink.
+    public var postgres: PostgresSinkConfiguration?
     /// Where `/metrics`, `/healthz` and `/readyz` are served (`http.listen`); `nil`: no listener.
     public var httpListen: (host: String, port: Int)?
 
@@ -43,11 +46,14 @@ public struct Configuration: Sendable {
     }
 
     /// The names of every configured sink, as their journal cursors know them.
-    public var sinkNames: [String] { (stdoutEnabled ? ["stdout"] : []) + webhooks.map(\.sinkName) }
+    public var sinkNames: [String] {
+        (stdoutEnabled ? ["stdout"] : []) + webhooks.map(\.sinkName) + (postgres == nil ? [] : [PostgresSink.sinkName])
+    }
 
     /// The retry policy of the sink named `sink`.
     public func retryPolicy(for sink: String) -> RetryPolicy {
         if sink == "stdout" { return stdoutRetry }
+        if sink == PostgresSink.sinkName, let postgres { return postgres.retry }
         return webhooks.first { $0.sinkName == sink }?.retry ?? RetryPolicy()
     }
 
@@ -182,6 +188,7 @@ struct Validator {
         var stdoutEnabled = true
         var stdoutRetry = RetryPolicy()
         var webhooks: [WebhookEndpoint] = []
+        var postgres: PostgresSinkConfiguration?
         if let sinks = d["sinks"] {
             if let s = object(sinks, "sinks", allowed: ["stdout", "webhooks_file", "postgres"]) {
                 if let out = s["stdout"], let o = object(out, "sinks.stdout", allowed: ["enabled", "retry"]) {
@@ -195,7 +202,7 @@ struct Validator {
                         problem("sinks.webhooks_file", "expected the path of the webhooks file")
                     }
                 }
-                if s["postgres"] != nil { problem("sinks.postgres", "the PostgreSQL sink is not available in this version yet") }
+                if let pg = s["postgres"] { postgres = self.postgres(pg, "sinks.postgres") }
             }
         }
         var listen: (host: String, port: Int)?
@@ -212,6 +219,33 @@ struct Validator {
                                    stdoutRetry: stdoutRetry, journalKeepEvents: keep, journalMaxBytes: maxBytes,
                                    webhooks: webhooks)
         config.httpListen = listen
+        config.postgres = postgres
+        return config
+    }
+
+    mutating func postgres(_ value: Any, _ p: String) -> PostgresSinkConfiguration? {
+        guard let d = object(value, p, allowed: ["conninfo", "password", "password_env", "table", "channel", "notify",
+                                                 "batch", "apply_schema", "connect_timeout", "retry"]) else { return nil }
+        let conninfo = string(d, "conninfo", p, required: true) ?? ""
+        let password = secret(d, "password", p, required: false)?.value
+        var config = PostgresSinkConfiguration(connection: PostgresConnectionOptions(conninfo: conninfo, password: password))
+        config.connection.connectTimeout = Int(duration(d, "connect_timeout", p, default: 5).rounded(.up))
+        for (key, qualified) in [("table", true), ("channel", false)] {
+            guard let name = string(d, key, p) else { continue }
+            if let why = PostgresIdentifier.problem(with: name, qualified: qualified) { problem(p + "." + key, why) }
+            if key == "table" { config.table = name } else { config.channel = name }
+        }
+        if let mode = string(d, "notify", p) {
+            if let m = PostgresNotifyMode(rawValue: mode) { config.notify = m } else {
+                problem(p + ".notify", "expected one of " + PostgresNotifyMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+            }
+        }
+        if let b = d["batch"], let o = object(b, p + ".batch", allowed: ["max_events", "max_wait"]) {
+            config.batchMaxEvents = int(o, "max_events", p + ".batch", default: config.batchMaxEvents, range: 1...5000)
+            config.batchMaxWait = duration(o, "max_wait", p + ".batch", default: 0, allowZero: true)
+        }
+        config.applySchema = bool(d, "apply_schema", p) ?? false
+        if let r = d["retry"] { config.retry = retry(r, p + ".retry") }
         return config
     }
 

@@ -36,7 +36,7 @@ public final class Daemon: Sendable {
         let operations = self.operations
         let queues = sinks.map {
             DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name), logger: logger,
-                          metrics: operations.metrics)
+                          batchSize: max(500, $0.batching.waitFor), metrics: operations.metrics)
         }
         // Unstructured, so cancelling `run` stops the polling but not the delivery of what was polled.
         let deliveries = queues.map { q in Task { await q.run() } }

@@ -172,7 +172,7 @@ public final class PostgresConnection {
     private static func clean(_ text: UnsafePointer<CChar>?) -> String {
         guard let text else { return "" }
         return String(cString: text).split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }.joined(separator: "; ")
+            .map { $0.trimmingCharacters(in: " \t") }.filter { !$0.isEmpty }.joined(separator: "; ")
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
@@ -184,10 +184,10 @@ public final class PostgresConnection {
 }
 
 extension Substring {
-    fileprivate func trimmingCharacters(in set: Character) -> Substring {
+    fileprivate func trimmingCharacters(in set: String) -> Substring {
         var s = self
-        while s.first == set { s = s.dropFirst() }
-        while s.last == set { s = s.dropLast() }
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
         return s
     }
 }

@@ -61,6 +61,11 @@ struct RunCommand: AsyncParsableCommand {
             }))
         }
         sinks += configuration.webhooks.map { WebhookSink(endpoint: $0) }
+        if let postgres = configuration.postgres {
+            let sink = PostgresSink(configuration: postgres, logger: logger)
+            Task { await sink.connect() }  // a wrong password or a missing table is reported at start
+            sinks.append(sink)
+        }
         return sinks
     }
 }

@@ -15,6 +15,6 @@ struct Vicinotify: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self,
-                      DeadLettersCommand.self, ReplayCommand.self, BenchCommand.self]
+                      TailCommand.self, SchemaCommand.self, DeadLettersCommand.self, ReplayCommand.self, BenchCommand.self]
     )
 }

@@ -14,10 +14,15 @@ public enum TestPostgres {
         return conninfo
     }
 
+    /// The second server, the one `restart()` restarts.
+    public static var restartableConninfo: String { environment["VICINOTIFY_TEST_POSTGRES_RESTARTABLE"] ?? conninfo }
+
     public static var password: String { environment["VICINOTIFY_TEST_POSTGRES_PASSWORD"] ?? "" }
 
-    public static func options(password: String? = TestPostgres.password, applicationName: String = "vicinotify-test") -> PostgresConnectionOptions {
-        PostgresConnectionOptions(conninfo: conninfo, password: password, applicationName: applicationName)
+    public static func options(password: String? = TestPostgres.password, applicationName: String = "vicinotify-test",
+                               restartable: Bool = false) -> PostgresConnectionOptions {
+        PostgresConnectionOptions(conninfo: restartable ? restartableConninfo : conninfo, password: password,
+                                  applicationName: applicationName)
     }
 
     /// A table or channel name no other test uses.
@@ -26,21 +31,35 @@ public enum TestPostgres {
     }
 
     /// A client for a test's own queries.
-    public static func client() -> PostgresClient { PostgresClient(options()) }
+    public static func client(restartable: Bool = false) -> PostgresClient { PostgresClient(options(restartable: restartable)) }
 
-    /// `pg_ctl restart -m fast`: every connection breaks, the server is back when this returns.
+    /// `pg_ctl restart -m fast` of the second server: its connections break, it is back when this returns.
     public static func restart() async throws {
         guard let command = environment["VICINOTIFY_TEST_POSTGRES_RESTART"] else { fatalError("VICINOTIFY_TEST_POSTGRES_RESTART is not set") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardInput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { c in
-            process.terminationHandler = { c.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { c.resume(throwing: error) }
-        }
+        let status = await Shell.run(command)
         guard status == 0 else { throw PostgresError(kind: .connect, message: "pg_ctl restart exited \(status)") }
+    }
+}
+
+/// Runs a shell command with its standard streams on /dev/null and waits for it on a thread of its own.
+/// (Foundation's `Process` termination handler never fired for this one.)
+enum Shell {
+    static func run(_ command: String) async -> Int32 {
+        await withCheckedContinuation { c in
+            Thread {
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+                var pid: pid_t = 0
+                let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
+                defer { argv.forEach { free($0) } }
+                guard posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ) == 0 else { return c.resume(returning: -1) }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                c.resume(returning: (status >> 8) & 0xFF)
+            }.start()
+        }
     }
 }
 

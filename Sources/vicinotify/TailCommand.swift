@@ -1,0 +1,133 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Postgres
+import Sinks
+
+struct TailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Follow the PostgreSQL sink's table: catch up, then stream new events as they are inserted.",
+        discussion: """
+            Listens on the channel first, catches up from the table, then prints what the channel announces,
+            with no gap and no duplicate between the two; after a lost connection it reconnects and catches
+            up again. On a terminal each event is one readable line; into a pipe, or with --json, each is
+            the event's JSON exactly as emitted (NDJSON). The password comes from the conninfo, PGPASSWORD
+            or ~/.pgpass.
+
+            Exit codes: 0 when the reader of standard output goes away, 1 on an error reconnecting
+            cannot fix (wrong password, missing table), 2 on bad arguments.
+
+            Examples:
+              vicinotify tail --postgres "host=127.0.0.1 dbname=calls user=notifier"
+              vicinotify tail --postgres "dbname=calls" --since 0 --type 'vicidial.agent.status_*' | jq -c .data.current
+              vicinotify tail --postgres "dbname=calls" --since 15m --agent agent001 --agent agent002
+            """)
+
+    @Option(help: "libpq conninfo or postgresql:// URI of the database holding the table.")
+    var postgres: String
+
+    @Option(help: "The sink's NOTIFY channel.")
+    var channel = PostgresSchema.defaultTable
+
+    @Option(help: "The sink's table (NAME or SCHEMA.NAME).")
+    var table = PostgresSchema.defaultTable
+
+    @Option(help: ArgumentHelp("Where to start: a sequence (events after it; 0 = from the start), a time "
+                               + "(2026-11-24T09:00:00Z), or a duration back from now (90s, 15m, 2h). Default: the last 10 events.",
+                               valueName: "sequence|time|duration"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only events whose type matches this glob (repeatable).", valueName: "pattern"))
+    var type: [String] = []
+
+    @Option(help: ArgumentHelp("Only this agent's events (repeatable).", valueName: "user"))
+    var agent: [String] = []
+
+    @Flag(help: "NDJSON even on a terminal.")
+    var json = false
+
+    func validate() throws {
+        if let problem = PostgresIdentifier.problem(with: table, qualified: true) { throw ValidationError("--table: \(problem)") }
+        if let problem = PostgresIdentifier.problem(with: channel, qualified: false) { throw ValidationError("--channel: \(problem)") }
+        _ = try start()
+    }
+
+    func start() throws -> PostgresTail.Start {
+        guard let since else { return .last(10) }
+        if let sequence = Int64(since), sequence >= 0 { return .afterSequence(sequence) }
+        if let seconds = ConfigDuration.parse(since) { return .lastSeconds(seconds) }
+        guard since.first?.isNumber == true, since.count >= 10 else {
+            throw ValidationError("--since: expected a sequence number, a time like 2026-11-24T09:00:00Z, or a duration like 15m")
+        }
+        return .time(since)
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let tail = PostgresTail(connection: PostgresConnectionOptions(conninfo: postgres, applicationName: "vicinotify tail"),
+                                table: table, channel: channel, start: try start(), types: type, agents: agent) { message in
+            FileHandle.standardError.write(Data("vicinotify tail: \(message)\n".utf8))
+        }
+        let readable = !json && isatty(1) == 1
+        let formatter = TailLineFormatter()
+        do {
+            try tail.run { row in
+                let line = readable ? formatter.line(for: row.json) : row.json
+                return Self.write(line + "\n")
+            }
+        } catch let error as PostgresError {
+            FileHandle.standardError.write(Data("vicinotify tail: \(error)\n".utf8))
+            throw ExitCode(error.sqlState.map { $0.hasPrefix("22") } == true ? 2 : 1)
+        }
+    }
+
+    /// False once standard output is gone.
+    private static func write(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Foundation.write(1, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            bytes = bytes.dropFirst(n)
+        }
+        return true
+    }
+}
+
+/// One readable line per event: local time, agent, what happened, status before → after.
+struct TailLineFormatter {
+    private let clock: DateFormatter = {
+        let f = DateFormatter()
+        f.dateFormat = "HH:mm:ss"
+        return f
+    }()
+    private let parser = ISO8601DateFormatter()
+
+    init() { parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds] }
+
+    func line(for json: String) -> String {
+        guard let event = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
+        let time = (event["time"] as? String).flatMap(parser.date(from:)).map(clock.string(from:)) ?? "--:--:--"
+        let type = (event["type"] as? String ?? "?").split(separator: ".").last.map(String.init) ?? "?"
+        let subject = event["subject"] as? String ?? ""
+        let data = event["data"] as? [String: Any] ?? [:]
+        if (event["type"] as? String)?.hasPrefix("vicidial.source.") == true {
+            let why = [data["reason"] as? String, data["message"] as? String].compactMap { $0 }.joined(separator: ": ")
+            return "\(time)  \(pad(subject, 12))  source \(type)  \(why)"
+        }
+        func status(_ state: Any?) -> String {
+            guard let s = state as? [String: Any], let status = s["status"] as? String else { return "-" }
+            let pause = s["pause_code"] as? String ?? ""
+            return pause.isEmpty || status != "PAUSED" ? status : "\(status) (\(pause))"
+        }
+        let campaign = data["campaign_id"] as? String ?? ""
+        return "\(time)  \(pad(subject, 12))  \(pad(type, 14))  \(status(data["previous"])) → \(status(data["current"]))  \(campaign)"
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}
