@@ -96,38 +96,3 @@ struct TailCommand: ParsableCommand {
         return true
     }
 }
-
-/// One readable line per event: local time, agent, what happened, status before → after.
-struct TailLineFormatter {
-    private let clock: DateFormatter = {
-        let f = DateFormatter()
-        f.dateFormat = "HH:mm:ss"
-        return f
-    }()
-    private let parser = ISO8601DateFormatter()
-
-    init() { parser.formatOptions = [.withInternetDateTime, .withFractionalSeconds] }
-
-    func line(for json: String) -> String {
-        guard let event = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
-        let time = (event["time"] as? String).flatMap(parser.date(from:)).map(clock.string(from:)) ?? "--:--:--"
-        let type = (event["type"] as? String ?? "?").split(separator: ".").last.map(String.init) ?? "?"
-        let subject = event["subject"] as? String ?? ""
-        let data = event["data"] as? [String: Any] ?? [:]
-        if (event["type"] as? String)?.hasPrefix("vicidial.source.") == true {
-            let why = [data["reason"] as? String, data["message"] as? String].compactMap { $0 }.joined(separator: ": ")
-            return "\(time)  \(pad(subject, 12))  source \(type)  \(why)"
-        }
-        func status(_ state: Any?) -> String {
-            guard let s = state as? [String: Any], let status = s["status"] as? String else { return "-" }
-            let pause = s["pause_code"] as? String ?? ""
-            return pause.isEmpty || status != "PAUSED" ? status : "\(status) (\(pause))"
-        }
-        let campaign = data["campaign_id"] as? String ?? ""
-        return "\(time)  \(pad(subject, 12))  \(pad(type, 14))  \(status(data["previous"])) → \(status(data["current"]))  \(campaign)"
-    }
-
-    private func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-    }
-}

@@ -63,6 +63,44 @@ import VicinotifyCore
         #expect(p.count == 11, "\(p)")
     }
 
+    @Test func thePostgresSinkReadsEveryOptionAndDefaults() throws {
+        let source = #"{"name": "d", "url": "http://h/x", "user": "u", "password": "p"}"#
+        let full = try Configuration.parse(Data("""
+            {"sources": [\(source)], "sinks": {"postgres": {
+              "conninfo": "host=127.0.0.1 dbname=calls user=notifier", "password_env": "PGPASS",
+              "table": "routing.events", "channel": "events", "notify": "batch", "batch": {"max_events": 50, "max_wait": "20ms"},
+              "apply_schema": true, "connect_timeout": "3s", "retry": {"initial": "2s"}}}}
+            """.utf8), baseDirectory: "/", environment: ["PGPASS": "pw"])
+        let pg = try #require(full.postgres)
+        #expect(pg.connection.conninfo == "host=127.0.0.1 dbname=calls user=notifier" && pg.connection.password == "pw")
+        #expect(pg.connection.connectTimeout == 3)
+        #expect(pg.table == "routing.events" && pg.channel == "events" && pg.notify == .batch)
+        #expect(pg.batchMaxEvents == 50 && pg.batchMaxWait == 0.02 && pg.applySchema && pg.retry.initial == 2)
+        #expect(full.sinkNames == ["stdout", "postgres"] && full.retryPolicy(for: "postgres").initial == 2)
+
+        let minimal = try Configuration.parse(Data("""
+            {"sources": [\(source)], "sinks": {"postgres": {"conninfo": "dbname=calls"}}}
+            """.utf8), baseDirectory: "/", environment: [:])
+        let d = try #require(minimal.postgres)
+        #expect(d.table == "agent_events" && d.channel == "agent_events" && d.notify == .event)
+        #expect(d.batchMaxEvents == 500 && d.batchMaxWait == 0 && !d.applySchema && d.connection.password == nil)
+
+        let p = problems("""
+            {"sources": [\(source)], "sinks": {"postgres": {"table": "agent events; DROP", "channel": "a.b", "notify": "always",
+              "batch": {"max_events": 0}, "apply_schema": 1, "password": "hunter2", "password_env": "X", "tabel": "x"}}}
+            """)
+        #expect(p.contains("sinks.postgres.conninfo: missing"))
+        #expect(p.contains { $0.hasPrefix("sinks.postgres.table: expected lowercase letters") })
+        #expect(p.contains("sinks.postgres.channel: expected a name without '.'"))
+        #expect(p.contains("sinks.postgres.notify: expected one of \"event\", \"batch\", \"none\""))
+        #expect(p.contains { $0.hasPrefix("sinks.postgres.batch.max_events: expected a whole number") })
+        #expect(p.contains("sinks.postgres.apply_schema: expected true or false"))
+        #expect(p.contains("sinks.postgres: give password or password_env, not both"))
+        #expect(p.contains { $0.hasPrefix("sinks.postgres.tabel: unknown key") })
+        #expect(!p.joined().contains("hunter2"))
+        #expect(p.count == 8, "\(p)")
+    }
+
     @Test func duplicateNamesAndSharedServersAreCaught() {
         let p = problems("""
             {"sources": [{"name": "a", "url": "http://h/x", "user": "u", "password": "p"},

@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import Logging
+import Postgres
 import Sinks
 import TestSupport
 import Testing
@@ -210,5 +211,66 @@ import VicinotifyCore
         var out: [String: String] = [:]
         for t in truthRows { out[t["user"] as! String] = "\(t["status"]!)/\(t["sub_status"]!)/\(t["lead_id"]!)" }
         return out
+    }
+}
+
+/// A PostgreSQL sink that cannot deliver holds up nobody, and catches up once fixed.
+@Suite struct PostgresDaemonTests {
+    enum Fault: String, CaseIterable { case wrongPassword, missingTable }
+
+    @Test(arguments: Fault.allCases) func stdoutAndWebhooksKeepDeliveringWhilePostgresCannot(_ fault: Fault) async throws {
+        let sim = try await RunningSimulator.start(agents: 3)
+        try await sim.auth(["password": DaemonTests.password])
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        let logs = CapturedLogs()
+        var config = DaemonTests().configuration(sim)
+        config.webhooks = [WebhookEndpoint(name: "crm", url: receiver.url("/crm"), signer: nil)]
+        let wrongPassword = "not-it-\(UInt32.random(in: 0 ... .max))"
+        var postgres = PostgresSinkConfiguration(
+            connection: TestPostgres.options(password: fault == .wrongPassword ? wrongPassword : TestPostgres.password),
+            table: TestPostgres.uniqueName("events"), channel: TestPostgres.uniqueName("ch"),
+            retry: RetryPolicy(initial: 0.05, maxDelay: 0.2, maxAge: 3600))
+        postgres.applySchema = false
+        config.postgres = postgres
+
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let stdoutLines = Awaitable(0)
+        let readEnd = fds[0]
+        Thread.detachNewThread {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while case let n = read(readEnd, &buffer, buffer.count), n > 0 {
+                let lines = buffer[..<n].filter { $0 == 0x0A }.count
+                stdoutLines.update { $0 += lines }
+            }
+        }
+        defer { close(fds[1]); close(fds[0]) }
+        let postgresSink = PostgresSink(configuration: postgres, logger: logs.logger())
+        let pg = CountingSink(postgresSink)
+        let sinks: [any EventSink] = [StdoutSink(fileDescriptor: fds[1]), WebhookSink(endpoint: config.webhooks[0]), pg]
+        let daemon = Daemon(configuration: config, sinks: sinks, logger: logs.logger())
+        let run = Task { try await daemon.run(drainTimeout: 1) }
+
+        #expect(await stdoutLines.wait { $0 >= 3 }, "three logins on stdout")
+        try await sim.set("agent001", ["status": "PAUSED", "pause_code": "LUNCH"])
+        #expect(await stdoutLines.wait { $0 >= 4 }, "stdout delivers")
+        #expect(try await receiver.waitForAccepted(4, at: "/crm"), "the webhook delivers")
+        let expected = fault == .wrongPassword ? "password authentication failed" : "does not exist: create it with schema.sql"
+        #expect(await postgresSink.connect()?.description.contains(expected) == true)
+        #expect(logs.text.contains("sink=postgres") && logs.text.contains(expected))
+        #expect(!logs.text.contains(wrongPassword))
+
+        if fault == .missingTable {
+            // Fixed while running: the backlog arrives, each event once.
+            let script = PostgresSchema.sql(table: postgres.table)
+            try await TestPostgres.client().withConnection { try $0.execute(script: script) }
+            #expect(await pg.delivered.wait { $0 >= 4 })
+            let rows = try await TestPostgres.client().query("SELECT count(DISTINCT id)::text, count(*)::text FROM \(PostgresIdentifier.quoted(postgres.table))")
+            #expect(rows == [["4", "4"]])
+        }
+        run.cancel()
+        _ = try await run.value
+        await sim.stop()
     }
 }

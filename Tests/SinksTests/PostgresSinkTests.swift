@@ -183,19 +183,3 @@ import VicinotifyCore
         #expect(latest == [["a0", "READY", "true"], ["a1", "READY", "true"]])
     }
 }
-
-/// Counts the events its inner sink reports delivered, for a test to await.
-final class CountingSink: EventSink {
-    let inner: any EventSink
-    let delivered = Awaitable(0)
-    var name: String { inner.name }
-    var batching: SinkBatching { inner.batching }
-
-    init(_ inner: any EventSink) { self.inner = inner }
-
-    func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
-        let outcomes = await inner.deliver(batch)
-        delivered.update { $0 += outcomes.filter { $0 == .delivered }.count }
-        return outcomes
-    }
-}

@@ -70,6 +70,21 @@ public actor RecordingSink: EventSink {
 
 }
 
+/// Counts the events its inner sink reports delivered, for a test to await.
+public final class CountingSink: EventSink {
+    public let inner: any EventSink
+    public let delivered = Awaitable(0)
+    public var name: String { inner.name }
+    public var batching: SinkBatching { inner.batching }
+
+    public init(_ inner: any EventSink) { self.inner = inner }
+
+    public func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
+        let outcomes = await inner.deliver(batch)
+        delivered.update { $0 += outcomes.filter { $0 == .delivered }.count }
+        return outcomes
+    }
+}
 
 extension Array where Element == EncodedEvent {
     /// The events decoded as JSON objects.

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import Postgres
+import Sinks
+import TestSupport
+import Testing
+import VicinotifyCore
+
+/// `vicinotify tail` against the real server while the sink writes.
+@Suite struct TailCommandTests {
+    /// Starts `vicinotify tail` with `args`; its stdout lines accumulate in the returned value.
+    static func tail(_ args: [String]) throws -> (Process, Awaitable<[String]>, Awaitable<String>) {
+        let p = Process()
+        p.executableURL = CommandLineTests.binary
+        p.arguments = ["tail", "--postgres", TestPostgres.conninfo] + args
+        p.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": TestPostgres.password]) { _, new in new }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        let lines = Awaitable<[String]>([]), errors = Awaitable("")
+        try p.run()
+        Thread.detachNewThread {
+            var partial = Data()
+            while case let chunk = out.fileHandleForReading.availableData, !chunk.isEmpty {
+                partial.append(chunk)
+                guard let end = partial.lastIndex(of: 0x0A) else { continue }
+                let complete = String(decoding: partial[..<end], as: UTF8.self).split(separator: "\n").map(String.init)
+                partial = Data(partial[(end + 1)...])
+                lines.update { $0 += complete }
+            }
+        }
+        Thread.detachNewThread {
+            while case let chunk = err.fileHandleForReading.availableData, !chunk.isEmpty {
+                errors.update { $0 += String(decoding: chunk, as: UTF8.self) }
+            }
+        }
+        return (p, lines, errors)
+    }
+
+    static func ids(_ lines: [String]) -> [String] {
+        lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String }
+    }
+
+    @Test func catchUpThenStreamHasNoGapAndNoDuplicateAcrossAReconnect() async throws {
+        let table = TestPostgres.uniqueName("events"), channel = TestPostgres.uniqueName("ch")
+        let sink = PostgresSink(configuration: PostgresSinkConfiguration(connection: TestPostgres.options(), table: table,
+                                                                         channel: channel, applySchema: true),
+                                logger: Logger(label: "test"))
+        var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 3)
+        var written: [String] = []
+        func write(round: Int) async {
+            let time = Timestamp(millisecondsSince1970: 1_795_500_000_000 + Int64(round) * 1000)
+            let floor = (0..<20).map { AgentState(user: "a\($0)", status: round % 2 == 0 ? "READY" : "INCALL", callsToday: round) }
+            let events = tracker.observe(floor, at: time).map(EncodedEvent.init)
+            #expect(await sink.deliver(events).allSatisfy { $0 == .delivered })
+            written += events.map(\.id)
+        }
+        for round in 0..<20 { await write(round: round) }
+
+        let (process, lines, errors) = try Self.tail(["--table", table, "--channel", channel, "--since", "0"])
+        defer { if process.isRunning { process.terminate() } }
+        // Keep writing while the tail catches up, switches to notifications, and loses its connection.
+        for round in 20..<60 {
+            await write(round: round)
+            if round == 40 {
+                #expect(await lines.wait { $0.count >= 400 }, "the tail caught up")
+                let killed = try await TestPostgres.client().query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vicinotify tail' AND datname = current_database()")
+                #expect(killed.count == 1)
+            }
+        }
+        let total = written.count
+        #expect(await lines.wait(timeout: 30) { $0.count >= total })
+        // Anything extra (a duplicate) would arrive right after; stop reading only once a last event is through.
+        await write(round: 60)
+        let all = written
+        #expect(await lines.wait(timeout: 30) { Self.ids($0).last == all.last })
+        let seen = Self.ids(lines.value)
+        #expect(seen.count == all.count, "no duplicate")
+        #expect(Set(seen) == Set(all), "no gap")
+        #expect(errors.value.contains("reconnected; catching up"))
+    }
+
+    @Test func readableLinesOnATerminalAndFiltersByTypeAndAgent() async throws {
+        let table = TestPostgres.uniqueName("events"), channel = TestPostgres.uniqueName("ch")
+        let sink = PostgresSink(configuration: PostgresSinkConfiguration(connection: TestPostgres.options(), table: table,
+                                                                         channel: channel, applySchema: true),
+                                logger: Logger(label: "test"))
+        var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 4)
+        for (round, status) in ["READY", "INCALL"].enumerated() {
+            let time = Timestamp(millisecondsSince1970: 1_795_500_000_000 + Int64(round) * 1000)
+            let floor = ["agent001", "agent002"].map { AgentState(user: $0, status: status, campaignID: "SALES") }
+            _ = await sink.deliver(tracker.observe(floor, at: time).map(EncodedEvent.init))
+        }
+        let (process, lines, _) = try Self.tail(["--table", table, "--channel", channel, "--since", "0",
+                                                 "--type", "vicidial.agent.status_*", "--agent", "agent002"])
+        defer { if process.isRunning { process.terminate() } }
+        #expect(await lines.wait { !$0.isEmpty })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines.value[0].utf8)) as? [String: Any])
+        #expect(object["subject"] as? String == "agent002" && object["type"] as? String == "vicidial.agent.status_changed")
+
+        let line = TailLineFormatter().line(for: lines.value[0])
+        #expect(line.contains("agent002") && line.contains("status_changed") && line.contains("READY → INCALL") && line.contains("SALES"))
+    }
+}
