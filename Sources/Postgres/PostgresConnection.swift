@@ -56,6 +56,8 @@ public final class PostgresConnection {
             PQfinish(connection)
             throw PostgresError(kind: .connect, message: message)
         }
+        // Server notices ("relation already exists, skipping") would go to standard error.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         conn = connection
     }
 

@@ -170,7 +170,8 @@ public final class PostgresSink: EventSink {
 
     // MARK: SQL
 
-    static let columns = "id, source, sequence, type, agent, time, event, data"
+    /// The columns every row sets, in the order of `appendParameters`.
+    public static let columns = "id, source, sequence, type, agent, time, event, data"
 
     /// Runs on every new connection: the table must exist, or is created when `apply` is set.
     static func checkTable(_ table: String, apply: Bool, on connection: PostgresConnection) throws {
@@ -224,7 +225,8 @@ public final class PostgresSink: EventSink {
         return sql
     }
 
-    static func appendParameters(of e: EncodedEvent, to parameters: inout [[UInt8]?]) {
+    /// The text of each of `columns` for `e`; `nil` is NULL.
+    public static func appendParameters(of e: EncodedEvent, to parameters: inout [[UInt8]?]) {
         parameters.append(Array(e.id.utf8))
         parameters.append(Array(e.sourceName.utf8))
         parameters.append(Array(String(e.sequence).utf8))
