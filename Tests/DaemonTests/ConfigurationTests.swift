@@ -63,6 +63,14 @@ import VicinotifyCore
         #expect(p.count == 11, "\(p)")
     }
 
+    @Test func theRepositoryConfigExampleIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let c = try Configuration.load(path: root.appendingPathComponent("config.example.json").path,
+                                       environment: ["VICIDIAL_PASS": "a", "DIALER2_PASS": "b", "PGPASS": "c"])
+        #expect(c.sinkNames == ["stdout", "postgres"])
+        #expect(c.postgres?.connection.password == "c" && c.httpListen?.port == 9464)
+    }
+
     @Test func thePostgresSinkReadsEveryOptionAndDefaults() throws {
         let source = #"{"name": "d", "url": "http://h/x", "user": "u", "password": "p"}"#
         let full = try Configuration.parse(Data("""
