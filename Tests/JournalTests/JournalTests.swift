@@ -1,5 +1,5 @@
 import Foundation
-import Journal
+@testable import Journal
 import TestSupport
 import Testing
 import VicinotifyCore
@@ -31,6 +31,39 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
 }
 
 @Suite struct JournalTests {
+    @Test func aJournalWithOneRowPerAgentIsMigratedToSnapshotBlocks() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        // The layout before snapshot blocks, written by Python's sqlite3 as an older vicinotify would have.
+        let state = AgentState(user: "agent007", status: "INCALL", leadID: 42, campaignID: "SALES", callsToday: 3, fullName: "J B")
+        let hex = AgentRecord.encode(state).map { String(format: "%02x", $0) }.joined()
+        let script = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("CREATE TABLE agents(source TEXT NOT NULL, user TEXT NOT NULL, state BLOB NOT NULL, since_ms INTEGER NOT NULL, PRIMARY KEY(source, user)) WITHOUT ROWID")
+            db.execute("INSERT INTO agents VALUES ('src', 'agent007', ?, 1795500000000)", (bytes.fromhex(sys.argv[2]),))
+            db.commit()
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, dir.file("journal.sqlite"), hex]
+        python.standardInput = FileHandle.nullDevice
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+
+        let journal = try Journal(directory: dir.path)
+        let (floor, _) = try await journal.restore(source: "src")
+        #expect(floor.states == ["agent007": state])
+        // And the migrated block takes changes like any other.
+        var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", floor: floor, idSeed: 1)
+        let time = t0.adding(milliseconds: 5000)
+        let events = tracker.observe([], at: time)
+        let changes = events.compactMap { e -> AgentChange? in if case .agent(let c, _) = e.payload { return c }; return nil }
+        try await journal.commit(source: "src", events: events.map(EncodedEvent.init), changes: changes, at: time, lastSequence: 1)
+        #expect(try await journal.restore(source: "src").floor.states.isEmpty)
+    }
+
     @Test func aPollAndItsSnapshotSurviveReopening() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
