@@ -138,7 +138,7 @@ public actor Journal {
         }
     }
 
-    /// Commits one poll: its events, the snapshot rows they changed and the source's sequence, atomically.
+    /// Commits one poll: its events, the snapshot blocks they changed and the source's sequence, atomically.
     /// - Returns: the journal position of the last event (or the current last position if there are none).
     @discardableResult
     public func commit(source: String, events: [EncodedEvent], changes: [AgentChange], at time: Timestamp,

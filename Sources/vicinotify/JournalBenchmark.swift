@@ -52,7 +52,7 @@ struct JournalBenchmark: AsyncParsableCommand {
         }
         let measured = times.dropFirst().sorted()  // the first commit also inserts every agent row
         let median = measured[measured.count / 2]
-        print(String(format: "commit of a %d-event poll every %.1fs (events + snapshot rows, synchronous=FULL): median %.1f ms, max %.1f ms",
+        print(String(format: "commit of a %d-event poll every %.1fs (events + snapshot blocks, synchronous=FULL): median %.1f ms, max %.1f ms",
                      batch, interval, median, measured.last!))
         print(String(format: "throughput while committing: %.0f events/s", Double(batch) / median * 1000))
 
