@@ -31,12 +31,8 @@ struct JournalBenchmark: AsyncParsableCommand {
         var step = 0
         func poll() -> (events: [EncodedEvent], changes: [AgentChange], time: Timestamp) {
             step += 1
-            let time = Timestamp(millisecondsSince1970: 1_795_500_000_000 + Int64(step) * 1000)
-            let floor = (0..<batch).map {
-                AgentState(user: "agent\($0)", status: step % 2 == 0 ? "READY" : "INCALL", leadID: Int64(step), campaignID: "SALES",
-                           fullName: "Agent \($0)", userGroup: "AGENTS")
-            }
-            let events = tracker.observe(floor, at: time)
+            let time = BenchFloor.time(step: step)
+            let events = tracker.observe(BenchFloor.agents(batch, step: step), at: time)
             let changes = events.compactMap { e -> AgentChange? in if case .agent(let c, _) = e.payload { return c }; return nil }
             return (events.map(EncodedEvent.init), changes, time)
         }

@@ -47,7 +47,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
         let journal = try Journal(directory: dir)
         let runs = [1, 50, 500].flatMap { batch in PostgresNotifyMode.allCases.map { (batch: batch, mode: $0) } }
         for r in runs { _ = try await journal.cursor(sink: Self.sinkName(r.batch, r.mode)) }
-        let all = try await fill(journal)
+        let all = try await BenchFloor.fill(journal, events: events, agents: agents, idSeed: 5)
         print("events: \(all.count) over \(agents) agents, \(all[all.count / 2].json.count)-byte events; one table per run")
 
         var batch500: [PostgresNotifyMode: Double] = [:]
@@ -77,28 +77,6 @@ struct PostgresBenchmark: AsyncParsableCommand {
     }
 
     static func sinkName(_ batch: Int, _ mode: PostgresNotifyMode) -> String { "bench-\(batch)-\(mode.rawValue)" }
-
-    static func floor(step: Int, agents: Int) -> [AgentState] {
-        (0..<agents).map {
-            AgentState(user: "agent\($0)", status: step % 2 == 0 ? "READY" : "INCALL", leadID: Int64(step),
-                       campaignID: "SALES", fullName: "Agent \($0)", userGroup: "AGENTS")
-        }
-    }
-
-    /// Commits `events` events to the journal; returns them.
-    private func fill(_ journal: Journal) async throws -> [EncodedEvent] {
-        var tracker = SourceTracker(name: "bench", eventSource: "vicidial://bench", redactedURL: "", idSeed: 5)
-        var all: [EncodedEvent] = []
-        var step = 0
-        while all.count < events {
-            step += 1
-            let time = Timestamp(millisecondsSince1970: 1_795_500_000_000 + Int64(step) * 1000)
-            let batch = Array(tracker.observe(Self.floor(step: step, agents: agents), at: time).map(EncodedEvent.init).prefix(events - all.count))
-            try await journal.commit(source: "bench", events: batch, changes: [], at: time, lastSequence: tracker.lastSequence)
-            all += batch
-        }
-        return all
-    }
 
     private func sinkConfiguration(_ options: PostgresConnectionOptions, table: String, batch: Int, mode: PostgresNotifyMode)
         -> PostgresSinkConfiguration {
@@ -207,7 +185,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
         while written < total {
             step += 1
             let time = Timestamp.now()
-            let batch = Array(tracker.observe(Self.floor(step: step, agents: 20), at: time).map(EncodedEvent.init).prefix(total - written))
+            let batch = Array(tracker.observe(BenchFloor.agents(20, step: step), at: time).map(EncodedEvent.init).prefix(total - written))
             try await journal.commit(source: "bench", events: batch, changes: [], at: time, lastSequence: tracker.lastSequence)
             let now = ContinuousClock.now
             committed.withLock { c in for e in batch { c[e.sequence] = now } }

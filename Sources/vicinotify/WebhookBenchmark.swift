@@ -35,7 +35,9 @@ struct WebhookBenchmark: AsyncParsableCommand {
         let runs = [false, true].flatMap { batched in [1, 8, 64].map { (inFlight: $0, batch: batched ? batchEvents : 1) } }
         // Cursors start at the journal's end: register every run's sink before the events exist.
         for r in runs { _ = try await journal.cursor(sink: Self.endpointName(r.inFlight, r.batch, prefix: "webhook:")) }
-        let (lastPosition, sampleBody) = try await fill(journal)
+        let all = try await BenchFloor.fill(journal, events: events, agents: agents, idSeed: 3)
+        let lastPosition = try await journal.lastPosition()
+        let sampleBody = all.count > agents ? all[agents].json : []  // a status change, like most deliveries
         print("events: \(events) over \(agents) agents, \(sampleBody.count)-byte bodies, signed with one secret")
         var ours: [Int: Double] = [:]
         for run in runs {
@@ -60,26 +62,6 @@ struct WebhookBenchmark: AsyncParsableCommand {
 
     static func endpointName(_ inFlight: Int, _ batch: Int, prefix: String = "") -> String {
         "\(prefix)bench-\(inFlight)-\(batch)"
-    }
-
-    /// Commits `events` events; returns the last position and one event's JSON.
-    private func fill(_ journal: Journal) async throws -> (Int64, [UInt8]) {
-        var tracker = SourceTracker(name: "bench", eventSource: "vicidial://bench", redactedURL: "", idSeed: 3)
-        var step = 0, total = 0
-        var sample: [UInt8] = []
-        while total < events {
-            step += 1
-            let time = Timestamp(millisecondsSince1970: 1_795_500_000_000 + Int64(step) * 1000)
-            let floor = (0..<agents).map {
-                AgentState(user: "agent\($0)", status: step % 2 == 0 ? "READY" : "INCALL", leadID: Int64(step),
-                           campaignID: "SALES", fullName: "Agent \($0)", userGroup: "AGENTS")
-            }
-            let batch = Array(tracker.observe(floor, at: time).map(EncodedEvent.init).prefix(events - total))
-            if step == 2 { sample = batch[0].json }
-            try await journal.commit(source: "bench", events: batch, changes: [], at: time, lastSequence: tracker.lastSequence)
-            total += batch.count
-        }
-        return (try await journal.lastPosition(), sample)
     }
 
     struct Result {

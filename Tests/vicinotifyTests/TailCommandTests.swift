@@ -38,15 +38,20 @@ import VicinotifyCore
         return (p, lines, errors)
     }
 
+    /// A sink writing to a table and channel of its own.
+    static func sink() -> (PostgresSink, table: String, channel: String) {
+        let table = TestPostgres.uniqueName("events"), channel = TestPostgres.uniqueName("ch")
+        let configuration = PostgresSinkConfiguration(connection: TestPostgres.options(), table: table, channel: channel,
+                                                      applySchema: true)
+        return (PostgresSink(configuration: configuration, logger: Logger(label: "test")), table, channel)
+    }
+
     static func ids(_ lines: [String]) -> [String] {
         lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String }
     }
 
     @Test func catchUpThenStreamHasNoGapAndNoDuplicateAcrossAReconnect() async throws {
-        let table = TestPostgres.uniqueName("events"), channel = TestPostgres.uniqueName("ch")
-        let sink = PostgresSink(configuration: PostgresSinkConfiguration(connection: TestPostgres.options(), table: table,
-                                                                         channel: channel, applySchema: true),
-                                logger: Logger(label: "test"))
+        let (sink, table, channel) = Self.sink()
         var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 3)
         var written: [String] = []
         func write(round: Int) async {
@@ -83,10 +88,7 @@ import VicinotifyCore
     }
 
     @Test func readableLinesOnATerminalAndFiltersByTypeAndAgent() async throws {
-        let table = TestPostgres.uniqueName("events"), channel = TestPostgres.uniqueName("ch")
-        let sink = PostgresSink(configuration: PostgresSinkConfiguration(connection: TestPostgres.options(), table: table,
-                                                                         channel: channel, applySchema: true),
-                                logger: Logger(label: "test"))
+        let (sink, table, channel) = Self.sink()
         var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 4)
         for (round, status) in ["READY", "INCALL"].enumerated() {
             let time = Timestamp(millisecondsSince1970: 1_795_500_000_000 + Int64(round) * 1000)
