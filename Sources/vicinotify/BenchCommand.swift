@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
               vicinotify bench floor --agents 5000 --duration 30
               vicinotify bench journal
               vicinotify bench webhook
-              bash scripts/with-postgres sh -c 'vicinotify bench postgres'
+              bash scripts/with-postgres vicinotify bench postgres
             """,
         subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self])
 }
