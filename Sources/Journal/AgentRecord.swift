@@ -7,7 +7,12 @@ enum AgentRecord {
 
     static func encode(_ s: AgentState) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(96)
+        encode(s, into: &out)
+        return out
+    }
+
+    /// Appends the encoding of `s` to `out`.
+    static func encode(_ s: AgentState, into out: inout [UInt8]) {
         put(s.status, &out)
         put(s.subStatus, &out)
         put(s.pauseCode, &out)
@@ -19,10 +24,9 @@ enum AgentRecord {
         put(s.fullName, &out)
         put(s.userGroup, &out)
         put(Int64(s.userLevel), &out)
-        for field in [s.phoneNumber, s.vendorLeadCode, s.computerIP] {
-            if let f = field { put(f, &out) } else { varint(absent, &out) }
-        }
-        return out
+        put(s.phoneNumber, &out)
+        put(s.vendorLeadCode, &out)
+        put(s.computerIP, &out)
     }
 
     static func decode(_ bytes: [UInt8], user: String) -> AgentState? {
@@ -51,8 +55,15 @@ enum AgentRecord {
     }
 
     private static func put(_ s: String, _ out: inout [UInt8]) {
-        varint(UInt64(s.utf8.count), &out)
-        out.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { bytes in
+            varint(UInt64(bytes.count), &out)
+            out.append(contentsOf: bytes)
+        }
+    }
+
+    private static func put(_ s: String?, _ out: inout [UInt8]) {
+        if let s { put(s, &out) } else { varint(absent, &out) }
     }
 
     /// A number as its decimal text, like `put(String(n))` without the `String`.
@@ -91,9 +102,6 @@ enum AgentRecord {
 enum SnapshotBlock {
     static let count = 256
 
-    /// A record's new content; `nil` removes the agent.
-    typealias Update = (state: [UInt8], since: Int64)?
-
     /// The block holding `user`: FNV-1a of its UTF-8 bytes, stable across runs and platforms.
     static func index(of user: String) -> Int {
         var hash: UInt32 = 2_166_136_261
@@ -101,24 +109,64 @@ enum SnapshotBlock {
         return Int(hash % UInt32(count))
     }
 
-    /// `bytes` with `updates` (by the user's UTF-8 bytes) applied: replaced and removed records in place,
-    /// new ones at the end. `nil` when `bytes` is damaged.
-    static func applying(_ updates: [ArraySlice<UInt8>: Update], to bytes: [UInt8]) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + updates.count * 112)
-        var pending = updates
-        let ok = walk(bytes) { user, state, since, whole in
-            if let update = pending.removeValue(forKey: user) {
-                if let update { append(user: user, state: update.state, since: update.since, to: &out) }
-            } else {
-                out.append(contentsOf: whole)
+    /// A poll's change to one agent's record: its new state, or `nil` when it logged out.
+    typealias Change = (user: String, state: AgentState?)
+
+    /// `bytes` with `changes` (all of users in this block) applied: changed and removed records in place,
+    /// new ones at the end; of several changes of one user, the last counts. `nil` when `bytes` is damaged.
+    static func applying(_ changes: [Change], since: Int64, to bytes: [UInt8]) -> [UInt8]? {
+        // Changes by a 64-bit hash of the user, so each stored record costs one binary search.
+        let byHash = changes.indices.map { (hash: hash64(changes[$0].user.utf8), index: $0) }
+            .sorted { ($0.hash, $0.index) < ($1.hash, $1.index) }
+        var done = [Bool](repeating: false, count: changes.count)
+        for k in byHash.indices.dropLast() where byHash[k].hash == byHash[k + 1].hash {
+            for later in byHash[(k + 1)...].prefix(while: { $0.hash == byHash[k].hash })
+            where changes[later.index].user == changes[byHash[k].index].user {
+                done[byHash[k].index] = true  // superseded by a later change of the same user
             }
         }
-        guard ok else { return nil }
-        for (user, update) in pending {
-            if let update { append(user: user, state: update.state, since: update.since, to: &out) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + changes.count * 128)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(128)
+        func write(_ i: Int) {
+            guard let state = changes[i].state else { return }
+            scratch.removeAll(keepingCapacity: true)
+            AgentRecord.encode(state, into: &scratch)
+            append(user: changes[i].user.utf8, state: scratch, since: since, to: &out)
         }
+        let ok = walk(bytes) { user, _, _, whole in
+            let h = hash64(user)
+            var k = lowerBound(byHash, h)
+            while k < byHash.count, byHash[k].hash == h {
+                let i = byHash[k].index
+                if !done[i], changes[i].user.utf8.elementsEqual(user) {
+                    done[i] = true
+                    write(i)
+                    return
+                }
+                k += 1
+            }
+            out.append(contentsOf: whole)
+        }
+        guard ok else { return nil }
+        for i in changes.indices where !done[i] { write(i) }
         return out
+    }
+
+    private static func hash64(_ bytes: some Collection<UInt8>) -> UInt64 {
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 1_099_511_628_211 }
+        return hash
+    }
+
+    private static func lowerBound(_ sorted: [(hash: UInt64, index: Int)], _ hash: UInt64) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid].hash < hash { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     /// Every record of a block, decoded; `nil` when damaged.

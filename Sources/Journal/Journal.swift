@@ -52,6 +52,8 @@ public actor Journal {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let db: SQLiteConnection
     private let checkpointer: Checkpointer
+    /// Applies a poll's changes to its snapshot blocks while the journal thread inserts its events.
+    private let snapshotQueue = DispatchQueue(label: "vicinotify.journal.snapshot")
     public nonisolated let path: String
 
     /// Opens (creating if needed) `directory/journal.sqlite`.
@@ -144,65 +146,91 @@ public actor Journal {
     public func commit(source: String, events: [EncodedEvent], changes: [AgentChange], at time: Timestamp,
                        lastSequence: UInt64) throws -> Int64 {
         try db.transaction { () throws(JournalError) in
-            // Many rows per statement: per-statement overhead, not I/O, dominates a large poll.
-            try insertRows("INSERT INTO events(\(Self.valueColumns)) VALUES ", columns: 9, count: events.count) {
-                Self.values(events[$0])
-            }
-            try updateSnapshot(source: source, changes: changes, at: time)
+            let snapshot = try beginSnapshotUpdate(source: source, changes: changes, at: time)
+            try insert(events)
+            try write(snapshot)
             try db.prepare("INSERT OR REPLACE INTO sources(name, last_sequence) VALUES (?, ?)")
                 .run([.text(source), .int(Int64(lastSequence))])
             return try lastPosition()
         }
     }
 
-    /// Rewrites the snapshot blocks that `changes` touch: read, apply, write back (or delete when empty).
-    private func updateSnapshot(source: String, changes: [AgentChange], at time: Timestamp) throws(JournalError) {
-        var touched: [Int: [ArraySlice<UInt8>: SnapshotBlock.Update]] = [:]
-        let since = time.millisecondsSince1970
-        for c in changes {
-            let user = c.user
-            // updateValue, not subscript assignment: a nil update (logged out) must be stored, not dropped.
-            touched[SnapshotBlock.index(of: user), default: [:]].updateValue(c.current.map { (AgentRecord.encode($0), since) },
-                                                                            forKey: ArraySlice(user.utf8))
-        }
+    /// Reads the snapshot blocks that `changes` touch and applies the changes to them on the snapshot
+    /// queue, while this thread goes on (inserting the poll's events); `write` stores the result.
+    private func beginSnapshotUpdate(source: String, changes: [AgentChange],
+                                     at time: Timestamp) throws(JournalError) -> PendingSnapshot {
+        let users = changes.map(\.user)
+        let blockOf = users.map(SnapshotBlock.index(of:))
+        var stored = [[UInt8]?](repeating: nil, count: SnapshotBlock.count)  // nil: untouched
         let read = try db.prepare("SELECT agents FROM snapshot_blocks WHERE source = ? AND block = ?")
-        let write = try db.prepare("INSERT OR REPLACE INTO snapshot_blocks(source, block, agents) VALUES (?, ?, ?)")
-        let delete = try db.prepare("DELETE FROM snapshot_blocks WHERE source = ? AND block = ?")
-        for (index, updates) in touched {
+        for index in Set(blockOf) {
             read.reset()
             read.bind(.text(source), at: 1)
             read.bind(.int(Int64(index)), at: 2)
-            let stored = try read.step() ? read.blob(0) : []
-            guard let block = SnapshotBlock.applying(updates, to: stored) else {
-                throw JournalError(code: 11, message: "the stored snapshot block \(index) of source \(source) is damaged")
+            stored[index] = try read.step() ? read.blob(0) : []
+        }
+        let pending = PendingSnapshot(source: source)
+        let (since, blocks) = (time.millisecondsSince1970, stored)
+        snapshotQueue.async {
+            var touched = [[SnapshotBlock.Change]](repeating: [], count: SnapshotBlock.count)
+            for i in changes.indices { touched[blockOf[i]].append((users[i], changes[i].current)) }
+            pending.finish(blocks.indices.compactMap { index in
+                blocks[index].map { (index, SnapshotBlock.applying(touched[index], since: since, to: $0)) }
+            })
+        }
+        return pending
+    }
+
+    /// Waits for `pending` and writes its blocks (deleting those left empty).
+    private func write(_ pending: PendingSnapshot) throws(JournalError) {
+        let write = try db.prepare("INSERT OR REPLACE INTO snapshot_blocks(source, block, agents) VALUES (?, ?, ?)")
+        let delete = try db.prepare("DELETE FROM snapshot_blocks WHERE source = ? AND block = ?")
+        for (index, block) in pending.wait() {
+            guard let block else {
+                throw JournalError(code: 11, message: "the stored snapshot block \(index) of source \(pending.source) is damaged")
             }
             if block.isEmpty {
-                try delete.run([.text(source), .int(Int64(index))])
+                try delete.run([.text(pending.source), .int(Int64(index))])
             } else {
-                try write.run([.text(source), .int(Int64(index)), .blob(block)])
+                try write.run([.text(pending.source), .int(Int64(index)), .blob(block)])
             }
         }
     }
 
-    /// Runs `prefix (?, …), (?, …) …` over `count` rows given by `row`, up to 100 rows per statement.
-    private func insertRows(_ prefix: String, columns: Int, count: Int,
-                            row: (Int) -> [SQLValue]) throws(JournalError) {
+    /// Inserts `events`, 100 rows per statement: per-statement and per-value overhead, not I/O, dominates a
+    /// large poll, so each statement's values are copied once into one arena and bound in place.
+    private func insert(_ events: [EncodedEvent]) throws(JournalError) {
         let perStatement = 100
-        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        let tuple = "(" + Array(repeating: "?", count: 9).joined(separator: ", ") + ")"
         var prepared: [Int: Statement] = [:]
+        var arena = BindArena()
         var start = 0
-        while start < count {
-            let n = min(perStatement, count - start)
-            if prepared[n] == nil {
-                prepared[n] = try db.prepare(prefix + Array(repeating: tuple, count: n).joined(separator: ", "))
+        while start < events.count {
+            let rows = events[start..<min(start + perStatement, events.count)]
+            if prepared[rows.count] == nil {
+                prepared[rows.count] = try db.prepare("INSERT INTO events(\(Self.valueColumns)) VALUES "
+                                                      + Array(repeating: tuple, count: rows.count).joined(separator: ", "))
             }
-            let statement = prepared[n]!
+            let statement = prepared[rows.count]!
             statement.reset()
-            for r in 0..<n {
-                for (c, value) in row(start + r).enumerated() { statement.bind(value, at: Int32(r * columns + c + 1)) }
+            arena.reset(reserving: rows.reduce(0) { total, e in
+                total + e.id.utf8.count + e.sourceName.utf8.count + e.type.rawValue.utf8.count + e.subject.utf8.count
+                    + e.campaignID.utf8.count + e.userGroup.utf8.count + e.json.count
+            })
+            for (r, e) in rows.enumerated() {
+                let p = Int32(r * 9)
+                statement.bind(arena.copy(e.id), asText: true, at: p + 1)
+                statement.bind(arena.copy(e.sourceName), asText: true, at: p + 2)
+                statement.bind(.int(Int64(e.sequence)), at: p + 3)
+                statement.bind(arena.copy(e.type.rawValue), asText: true, at: p + 4)
+                statement.bind(arena.copy(e.subject), asText: true, at: p + 5)
+                statement.bind(arena.copy(e.campaignID), asText: true, at: p + 6)
+                statement.bind(arena.copy(e.userGroup), asText: true, at: p + 7)
+                statement.bind(.int(e.time.millisecondsSince1970), at: p + 8)
+                statement.bind(e.json.withUnsafeBytes { arena.copy($0) }, asText: false, at: p + 9)
             }
             while try statement.step() {}
-            start += n
+            start += rows.count
         }
     }
 
@@ -403,6 +431,25 @@ final class Checkpointer: Sendable {
         }
         thread.name = "journal-checkpoint"
         thread.start()
+    }
+}
+
+/// Snapshot blocks being rewritten on the snapshot queue: new bytes by block index (`nil`: damaged).
+final class PendingSnapshot: @unchecked Sendable {
+    let source: String
+    private let ready = DispatchSemaphore(value: 0)
+    private var blocks: [(index: Int, bytes: [UInt8]?)] = []  // written before `ready` is signalled
+
+    init(source: String) { self.source = source }
+
+    func finish(_ blocks: [(index: Int, bytes: [UInt8]?)]) {
+        self.blocks = blocks
+        ready.signal()
+    }
+
+    func wait() -> [(index: Int, bytes: [UInt8]?)] {
+        ready.wait()
+        return blocks
     }
 }
 

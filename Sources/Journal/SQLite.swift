@@ -100,6 +100,15 @@ final class Statement {
         }
     }
 
+    /// Binds bytes that `arena` holds as text or a blob, without SQLite copying them (`SQLITE_STATIC`).
+    func bind(_ bytes: UnsafeRawBufferPointer, asText: Bool, at n: Int32) {
+        if asText {
+            sqlite3_bind_text(stmt, n, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        } else {
+            sqlite3_bind_blob(stmt, n, bytes.baseAddress, Int32(bytes.count), nil)
+        }
+    }
+
     /// Steps to the next row; false when done.
     func step() throws(JournalError) -> Bool {
         let rc = sqlite3_step(stmt)
@@ -122,6 +131,44 @@ final class Statement {
         let n = Int(sqlite3_column_bytes(stmt, col))
         guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return [] }
         return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
+
+/// One buffer for values bound in place: many rows' texts and blobs are copied into it once and
+/// bound without SQLite copying each again. Its bytes must stay untouched until the statement has run.
+struct BindArena: ~Copyable {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var used = 0
+
+    init(capacity: Int = 1 << 17) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Starts over with room for `bytes`, dropping whatever it held.
+    mutating func reset(reserving bytes: Int) {
+        used = 0
+        guard bytes > capacity else { return }
+        base.deallocate()
+        capacity = bytes
+        base = .allocate(byteCount: bytes, alignment: 16)
+    }
+
+    /// A copy of `bytes` inside the arena; the room must have been reserved.
+    mutating func copy(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        precondition(used + bytes.count <= capacity, "BindArena: more bytes than reserved")
+        let target = base + used
+        if let source = bytes.baseAddress { target.copyMemory(from: source, byteCount: bytes.count) }
+        used += bytes.count
+        return UnsafeRawBufferPointer(start: target, count: bytes.count)
+    }
+
+    mutating func copy(_ text: String) -> UnsafeRawBufferPointer {
+        var text = text
+        return text.withUTF8 { copy(UnsafeRawBufferPointer($0)) }
     }
 }
 

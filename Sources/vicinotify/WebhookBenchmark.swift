@@ -20,8 +20,11 @@ struct WebhookBenchmark: AsyncParsableCommand {
     @Option(help: "Distinct agents (per-agent order limits how many of one agent's events are in flight).")
     var agents = 5_000
 
-    @Option(help: "Events per request in the batching runs.")
+    @Option(help: "Events per request in the batching runs (1 skips them).")
     var batchEvents = 50
+
+    @Option(name: .customLong("in-flight"), help: "Requests in flight to measure (repeat the option for several).")
+    var inFlight: [Int] = [1, 8, 64]
 
     @Option(help: "Seconds of each wrk run (0 skips wrk).")
     var wrkSeconds = 5
@@ -32,7 +35,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-webhook-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let journal = try Journal(directory: dir)
-        let runs = [false, true].flatMap { batched in [1, 8, 64].map { (inFlight: $0, batch: batched ? batchEvents : 1) } }
+        let runs = (batchEvents > 1 ? [false, true] : [false]).flatMap { batched in inFlight.map { (inFlight: $0, batch: batched ? batchEvents : 1) } }
         // Cursors start at the journal's end: register every run's sink before the events exist.
         for r in runs { _ = try await journal.cursor(sink: Self.endpointName(r.inFlight, r.batch, prefix: "webhook:")) }
         let all = try await BenchFloor.fill(journal, events: events, agents: agents, idSeed: 3)
@@ -48,7 +51,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
                          r.p50 * 1000, r.p99 * 1000))
         }
         if wrkSeconds > 0 {
-            for inFlight in [1, 8, 64] {
+            for inFlight in inFlight {
                 guard let wrk = try await Self.wrk(url: receiver.url, connections: inFlight, seconds: wrkSeconds, body: sampleBody) else {
                     print("wrk not found: apt-get install wrk for the comparison")
                     break
