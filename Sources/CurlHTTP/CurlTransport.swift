@@ -150,34 +150,33 @@ final class CurlLoop: Sendable {
     /// The loop thread's body. Returns after `shutdown()`, having failed every unfinished request.
     func run() {
         var groups: [UInt64: RequestGroup] = [:]
-        var active: [Int: Transfer] = [:]  // by transfer key, see `Transfer.key`
-        var idle: [UnsafeMutableRawPointer] = []
-        var nextKey = 0
+        var active: [ObjectIdentifier: Transfer] = [:]
+        var idle: [Transfer] = []
 
         /// Starts requests of `group` while it has room.
         func feed(_ group: RequestGroup) {
             while group.inFlight < group.maxInFlight, group.next < group.requests.count {
                 let index = group.next
                 group.next += 1
-                nextKey += 1
-                let easy = idle.popLast() ?? curl_easy_init()!
-                let transfer = Transfer(key: nextKey, group: group, index: index, easy: easy)
-                if let error = transfer.configure(group.requests[index]) {
-                    curl_easy_cleanup(easy)
+                let transfer = idle.popLast() ?? Transfer()
+                if let error = transfer.start(group.requests[index], group: group, index: index) {
                     group.complete(index, .failure(error))
+                    idle.append(transfer)
                     continue
                 }
                 group.inFlight += 1
-                active[transfer.key] = transfer
-                curl_multi_add_handle(multi, easy)
+                active[ObjectIdentifier(transfer)] = transfer
+                curl_multi_add_handle(multi, transfer.easy)
             }
             if group.unfinished == 0 { groups[group.id] = nil }
         }
 
-        func drop(_ transfer: Transfer) {
+        /// Takes `transfer` out of the multi handle and keeps it for the next request.
+        func park(_ transfer: Transfer) {
             curl_multi_remove_handle(multi, transfer.easy)
-            curl_easy_cleanup(transfer.easy)
-            active[transfer.key] = nil
+            active[ObjectIdentifier(transfer)] = nil
+            transfer.finish()
+            if idle.count < 64 { idle.append(transfer) }
         }
 
         while true {
@@ -191,13 +190,13 @@ final class CurlLoop: Sendable {
             }
             for id in cancelled {
                 guard let group = groups.removeValue(forKey: id) else { continue }
-                for t in active.values where t.group === group { drop(t) }
+                for t in active.values where t.group === group { park(t) }
                 group.fail(HTTPTransportError(kind: .cancelled, message: "request cancelled"))
             }
             if stopping {
-                for t in active.values { drop(t) }
+                for t in active.values { park(t) }
                 for g in groups.values { g.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down")) }
-                idle.forEach { curl_easy_cleanup($0) }
+                idle.removeAll()
                 curl_multi_cleanup(multi)
                 return
             }
@@ -209,90 +208,128 @@ final class CurlLoop: Sendable {
                 let code = ccurl_msg_result(msg)
                 var priv: UnsafeMutableRawPointer?
                 _ = ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv)
-                let key = Int(bitPattern: UInt(bitPattern: priv))
-                curl_multi_remove_handle(multi, easy)
-                guard let t = active.removeValue(forKey: key) else { curl_easy_cleanup(easy); continue }
-                t.group.finished(t.index, t.result(code))
-                curl_easy_reset(easy)
-                if idle.count < 64 { idle.append(easy) } else { curl_easy_cleanup(easy) }
-                feed(t.group)
+                guard let priv, let t = active[ObjectIdentifier(Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue())],
+                      let group = t.group else {
+                    curl_multi_remove_handle(multi, easy)
+                    continue
+                }
+                let result = t.result(code)
+                park(t)
+                group.finished(t.index, result)
+                feed(group)
             }
             curl_multi_poll(multi, nil, 0, 1000, nil)
         }
     }
 }
 
-/// One transfer in flight; lives on the loop thread only.
+/// One easy handle and the state of its current transfer, reused from request to request: options that
+/// stay the same (callbacks, TLS verification, the endpoint's URL and timeouts) are set once, so a
+/// request costs only its body and headers. Lives on the loop thread only.
 final class Transfer {
-    let key: Int
-    let group: RequestGroup
-    let index: Int
     let easy: UnsafeMutableRawPointer
-    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private(set) var group: RequestGroup?
+    private(set) var index = 0
+    /// The response being received: its body, and the header block of its latest status line.
     var body: [UInt8] = []
-    /// The header block of the latest response: a new status line starts it over.
     var headerBytes: [UInt8] = []
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var requestBody: UnsafeMutableRawBufferPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// What the handle is configured for beyond the fixed options; a request that differs resets it.
+    private var configured: Configuration?
 
-    init(key: Int, group: RequestGroup, index: Int, easy: UnsafeMutableRawPointer) {
-        self.key = key
-        self.group = group
-        self.index = index
-        self.easy = easy
+    private struct Configuration: Equatable {
+        var method: HTTPRequest.Method
+        var url: String
+        var timeout: Double
+        var connectTimeout: Double
+        var caFile: String?
     }
 
-    deinit { curl_slist_free_all(headerList) }
+    init() {
+        easy = curl_easy_init()!
+        requestBody = .allocate(byteCount: 1024, alignment: 1)
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
 
-    /// Sets every option; returns an error instead of starting if libcurl refuses one.
-    func configure(_ r: HTTPRequest) -> HTTPTransportError? {
+    deinit {
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        requestBody.deallocate()
+        errorBuffer.deallocate()
+    }
+
+    /// Sets `r` up on the handle for `group`; returns an error instead if libcurl refuses an option.
+    func start(_ r: HTTPRequest, group: RequestGroup, index: Int) -> HTTPTransportError? {
+        self.group = group
+        self.index = index
         var code = CURLE_OK
         func set(_ c: CURLcode) { if code == CURLE_OK { code = c } }
-        set(ccurl_easy_setopt_string(easy, CURLOPT_URL, r.url))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(r.timeout * 1000)))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000)))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS)))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
-        set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
-        if let ca = r.caFile { set(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, ca)) }
-        set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, UnsafeMutableRawPointer(bitPattern: UInt(key))))
-        errorBuffer.withUnsafeMutableBufferPointer { buf in
-            set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, buf.baseAddress))
-        }
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        set(ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, CurlCallbacks.body))
-        set(ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
-        set(ccurl_easy_setopt_write_function(easy, CURLOPT_HEADERFUNCTION, CurlCallbacks.header))
-        set(ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
-        switch r.method {
-        case .get: set(ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
-        case .post, .delete:
-            if r.method == .delete { set(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, "DELETE")) }
-            set(ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, r.body.count))
-            if r.body.isEmpty {
-                set(ccurl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, ""))
-            } else {
-                r.body.withUnsafeBytes { buf in
-                    set(ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buf.baseAddress)))
-                }
+        let wanted = Configuration(method: r.method, url: r.url, timeout: r.timeout, connectTimeout: r.connectTimeout,
+                                   caFile: r.caFile)
+        if wanted != configured {
+            configured = nil
+            curl_easy_reset(easy)
+            set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS)))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+            set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+            let me = Unmanaged.passUnretained(self).toOpaque()
+            set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me))
+            set(ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, CurlCallbacks.body))
+            set(ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
+            set(ccurl_easy_setopt_write_function(easy, CURLOPT_HEADERFUNCTION, CurlCallbacks.header))
+            set(ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
+            set(ccurl_easy_setopt_string(easy, CURLOPT_URL, r.url))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(r.timeout * 1000)))
+            set(ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000)))
+            if let ca = r.caFile { set(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, ca)) }
+            switch r.method {
+            case .get: set(ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
+            case .post: break
+            case .delete: set(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, "DELETE"))
             }
+            if code == CURLE_OK { configured = wanted }
         }
+        if r.method != .get {
+            // libcurl reads the body from this buffer during the transfer: no copy of its own.
+            if r.body.count > requestBody.count {
+                requestBody.deallocate()
+                requestBody = .allocate(byteCount: r.body.count, alignment: 1)
+            }
+            _ = r.body.withUnsafeBytes { requestBody.copyMemory(from: $0) }
+            set(ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, r.body.count))
+            set(ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, requestBody.baseAddress))
+        }
+        curl_slist_free_all(headerList)
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
-        for h in r.headers { list = curl_slist_append(list, "\(h.name): \(h.value)") }
+        for h in r.headers { list = curl_slist_append(list, h.name + ": " + h.value) }
         headerList = list
         set(ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
+        errorBuffer[0] = 0
         guard code == CURLE_OK else {
+            configured = nil
             return HTTPTransportError(kind: .other, message: "libcurl refused an option: " + String(cString: curl_easy_strerror(code)))
         }
         return nil
     }
 
+    /// Forgets the finished transfer, keeping the handle and its buffers' capacity.
+    func finish() {
+        group = nil
+        body.removeAll(keepingCapacity: true)
+        headerBytes.removeAll(keepingCapacity: true)
+    }
+
     func result(_ code: CURLcode) -> Result<HTTPResponse, HTTPTransportError> {
         guard code == CURLE_OK else {
-            let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             let kind: HTTPTransportError.Kind = switch code {
             case CURLE_OPERATION_TIMEDOUT: .timeout
