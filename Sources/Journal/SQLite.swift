@@ -100,7 +100,7 @@ final class Statement {
         }
     }
 
-    /// Binds bytes that `arena` holds as text or a blob, without SQLite copying them (`SQLITE_STATIC`).
+    /// Binds bytes held by a `BindArena` as text or a blob, without SQLite copying them (`SQLITE_STATIC`).
     func bind(_ bytes: UnsafeRawBufferPointer, asText: Bool, at n: Int32) {
         if asText {
             sqlite3_bind_text(stmt, n, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
