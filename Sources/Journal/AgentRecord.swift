@@ -1,15 +1,9 @@
 import VicinotifyCore
 
-/// The journal's compact encoding of an `AgentState` (without the user, which is the row's key):
+/// The journal's compact encoding of an `AgentState` (without the user, which its snapshot record holds):
 /// each field as a varint length and its UTF-8 bytes; absent optional fields as length 0xFF…FF.
 enum AgentRecord {
     private static let absent: UInt64 = .max
-
-    static func encode(_ s: AgentState) -> [UInt8] {
-        var out: [UInt8] = []
-        encode(s, into: &out)
-        return out
-    }
 
     /// Appends the encoding of `s` to `out`.
     static func encode(_ s: AgentState, into out: inout [UInt8]) {

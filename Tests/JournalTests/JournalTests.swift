@@ -36,7 +36,9 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
         defer { dir.remove() }
         // The layout before snapshot blocks, written by Python's sqlite3 as an older vicinotify would have.
         let state = AgentState(user: "agent007", status: "INCALL", leadID: 42, campaignID: "SALES", callsToday: 3, fullName: "J B")
-        let hex = AgentRecord.encode(state).map { String(format: "%02x", $0) }.joined()
+        var record: [UInt8] = []
+        AgentRecord.encode(state, into: &record)
+        let hex = record.map { String(format: "%02x", $0) }.joined()
         let script = """
             import sqlite3, sys
             db = sqlite3.connect(sys.argv[1])
