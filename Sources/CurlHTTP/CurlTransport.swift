@@ -161,6 +161,7 @@ final class CurlLoop: Sendable {
                 let transfer = idle.popLast() ?? Transfer()
                 if let error = transfer.start(group.requests[index], group: group, index: index) {
                     group.complete(index, .failure(error))
+                    transfer.finish()
                     idle.append(transfer)
                     continue
                 }
