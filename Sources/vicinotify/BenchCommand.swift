@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,4 +14,21 @@ struct BenchCommand: AsyncParsableCommand {
               bash scripts/with-postgres vicinotify bench postgres
             """,
         subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self])
+}
+
+/// What the benchmarks share besides the synthetic floor (`BenchFloor`).
+enum Bench {
+    /// Drops every log line below critical: a benchmark's output is its numbers.
+    static var quietLogger: Logger {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// The median and the 99th percentile of `samples`; `nil` without samples.
+    static func percentiles(_ samples: [Double]) -> (p50: Double, p99: Double)? {
+        guard !samples.isEmpty else { return nil }
+        let sorted = samples.sorted()
+        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
+    }
 }

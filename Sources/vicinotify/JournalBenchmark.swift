@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Journal
-import Logging
 import VicinotifyCore
 
 /// Journal commit latency and throughput, and what a large sink backlog costs in memory.
@@ -60,9 +59,7 @@ struct JournalBenchmark: AsyncParsableCommand {
         }
         let before = Memory.currentRSS
         let down = DownSink()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let queue = DeliveryQueue(sink: down, journal: journal, logger: logger)
+        let queue = DeliveryQueue(sink: down, journal: journal, logger: Bench.quietLogger)
         let run = Task { await queue.run() }
         while await down.attempts < 2000 { try await Task.sleep(for: .milliseconds(20)) }
         let after = Memory.currentRSS

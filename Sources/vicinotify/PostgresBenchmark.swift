@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Journal
-import Logging
 import Postgres
 import Sinks
 import Synchronization
@@ -87,10 +86,10 @@ struct PostgresBenchmark: AsyncParsableCommand {
     /// Seconds for the queue to deliver the journal's first `count` events through a new sink.
     private func measure(journal: Journal, options: PostgresConnectionOptions, table: String, batch: Int,
                          mode: PostgresNotifyMode, count: Int) async throws -> Double {
-        let sink = PostgresSink(configuration: sinkConfiguration(options, table: table, batch: batch, mode: mode), logger: Self.quiet)
+        let sink = PostgresSink(configuration: sinkConfiguration(options, table: table, batch: batch, mode: mode), logger: Bench.quietLogger)
         if let error = await sink.connect() { throw error }
         let done = CompletionSink(inner: sink, target: count, name: Self.sinkName(batch, mode))
-        let queue = DeliveryQueue(sink: done, journal: journal, logger: Self.quiet, batchSize: max(500, batch))
+        let queue = DeliveryQueue(sink: done, journal: journal, logger: Bench.quietLogger, batchSize: max(500, batch))
         let start = ContinuousClock.now
         let run = Task { await queue.run() }
         await done.finished()
@@ -148,10 +147,10 @@ struct PostgresBenchmark: AsyncParsableCommand {
         let journal = try Journal(directory: dir)
         var config = sinkConfiguration(options, table: table, batch: 500, mode: mode)
         config.channel = channel
-        let sink = PostgresSink(configuration: config, logger: Self.quiet)
+        let sink = PostgresSink(configuration: config, logger: Bench.quietLogger)
         if let error = await sink.connect() { throw error }
         _ = try await journal.cursor(sink: sink.name)
-        let queue = DeliveryQueue(sink: sink, journal: journal, logger: Self.quiet)
+        let queue = DeliveryQueue(sink: sink, journal: journal, logger: Bench.quietLogger)
         let run = Task { await queue.run() }
 
         // Commit instants by sequence; the listener thread records arrival instants by sequence.
@@ -200,14 +199,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
         let client = PostgresClient(options)
         try await client.query("DROP TABLE IF EXISTS \(PostgresIdentifier.quoted(table)) CASCADE")
         let c = committed.withLock { $0 }
-        let latencies = arrived.withLock { $0 }.compactMap { s, at in c[s].map { (at - $0).seconds } }.sorted()
-        guard !latencies.isEmpty else { return (.nan, .nan) }
-        return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
-    }
-
-    private static var quiet: Logger {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        return logger
+        let latencies = arrived.withLock { $0 }.compactMap { s, at in c[s].map { (at - $0).seconds } }
+        return Bench.percentiles(latencies) ?? (.nan, .nan)
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Journal
-import Logging
 import Simulator
 import Sinks
 import Synchronization
@@ -82,9 +81,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
                                        concurrency: inFlight, batchMaxEvents: batch)
         let webhook = WebhookSink(endpoint: endpoint) { seconds, _ in latencies.withLock { $0.append(seconds) } }
         let done = CompletionSink(inner: webhook, target: Int(last))
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        let queue = DeliveryQueue(sink: done, journal: journal, logger: logger)
+        let queue = DeliveryQueue(sink: done, journal: journal, logger: Bench.quietLogger)
         let requests0 = receiver.requests
         let start = ContinuousClock.now
         let run = Task { await queue.run() }
@@ -93,11 +90,9 @@ struct WebhookBenchmark: AsyncParsableCommand {
         run.cancel()
         await run.value
         let seconds = elapsed.seconds
-        let sorted = latencies.withLock { $0 }.sorted()
+        let (p50, p99) = Bench.percentiles(latencies.withLock { $0 }) ?? (0, 0)
         return Result(requestsPerSecond: Double(receiver.requests - requests0) / seconds,
-                      eventsPerSecond: Double(last) / seconds,
-                      p50: sorted.isEmpty ? 0 : sorted[sorted.count / 2],
-                      p99: sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
+                      eventsPerSecond: Double(last) / seconds, p50: p50, p99: p99)
     }
 
     /// wrk's requests/s POSTing `body` with the same headers the sink sends; `nil` without wrk.
