@@ -52,7 +52,7 @@ let package = Package(
                                                 .product(name: "NIOPosix", package: "swift-nio"),
                                                 .product(name: "NIOHTTP1", package: "swift-nio")]),
         .executableTarget(name: "vicinotify", dependencies: [
-            "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
+            "CurlHTTP", "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,6 +62,7 @@ let package = Package(
                                                      .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "Simulator"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore"]),

@@ -304,7 +304,7 @@ final class Transfer {
                 requestBody.deallocate()
                 requestBody = .allocate(byteCount: r.body.count, alignment: 1)
             }
-            _ = r.body.withUnsafeBytes { requestBody.copyMemory(from: $0) }
+            r.body.withUnsafeBytes { requestBody.copyMemory(from: $0) }
             set(ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, r.body.count))
             set(ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, requestBody.baseAddress))
         }

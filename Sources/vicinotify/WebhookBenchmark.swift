@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlHTTP
 import Foundation
 import Journal
 import Simulator
@@ -45,18 +46,32 @@ struct WebhookBenchmark: AsyncParsableCommand {
         for run in runs {
             let r = try await measure(receiver: receiver, journal: journal, last: lastPosition, inFlight: run.inFlight, batch: run.batch)
             if run.batch == 1 { ours[run.inFlight] = r.requestsPerSecond }
-            print(String(format: "%@ %2d in flight: %8.0f requests/s %8.0f events/s  request latency p50 %.2f ms p99 %.2f ms",
+            print(String(format: "%@ %2d in flight: %8.0f requests/s %8.0f events/s  request latency p50 %.2f ms p99 %.2f ms, "
+                         + "CPU %.0f µs per request (sink and receiver)",
                          run.batch > 1 ? "batch \(run.batch)" : "single  ", run.inFlight, r.requestsPerSecond, r.eventsPerSecond,
-                         r.p50 * 1000, r.p99 * 1000))
+                         r.p50 * 1000, r.p99 * 1000, r.cpuPerRequest * 1e6))
         }
         if wrkSeconds > 0 {
+            // This process's CPU during a comparison run is the receiver's (wrk) or the receiver's and libcurl's.
             for inFlight in inFlight {
-                guard let wrk = try await Self.wrk(url: receiver.url, connections: inFlight, seconds: wrkSeconds, body: sampleBody) else {
+                let vicinotify = ours[inFlight] ?? 0
+                let cpu0 = Memory.cpuSeconds
+                let wrk = try await Self.wrk(url: receiver.url, connections: inFlight, seconds: wrkSeconds, body: sampleBody)
+                if let wrk {
+                    print(String(format: "wrk -t1 -c%d: %8.0f requests/s, receiver CPU %.0f µs per request; vicinotify reaches %.0f%%",
+                                 inFlight, wrk.rate, (Memory.cpuSeconds - cpu0) / Double(max(1, wrk.requests)) * 1e6,
+                                 vicinotify / wrk.rate * 100))
+                } else {
                     print("wrk not found: apt-get install wrk for the comparison")
-                    break
                 }
-                print(String(format: "wrk -t1 -c%d: %8.0f requests/s; vicinotify reaches %.0f%%", inFlight, wrk,
-                             (ours[inFlight] ?? 0) / wrk * 100))
+                let cpu1 = Memory.cpuSeconds
+                let bare = try await CurlCeiling.measure(url: receiver.url, connections: inFlight, seconds: Double(wrkSeconds),
+                                                         body: sampleBody, headers: Self.comparisonHeaders)
+                let ceiling = Double(bare.requests) / bare.elapsed.seconds
+                let share = wrk.map { String(format: " (%.0f%% of wrk)", ceiling / $0.rate * 100) } ?? ""
+                print(String(format: "libcurl alone, %d in flight: %8.0f requests/s%@, CPU %.0f µs per request (libcurl and receiver); "
+                             + "vicinotify reaches %.0f%% of it", inFlight, ceiling, share,
+                             (Memory.cpuSeconds - cpu1) / Double(max(1, bare.requests)) * 1e6, vicinotify / ceiling * 100))
             }
         }
         await receiver.stop()
@@ -71,6 +86,8 @@ struct WebhookBenchmark: AsyncParsableCommand {
         var eventsPerSecond: Double
         var p50: Double
         var p99: Double
+        /// CPU seconds of this whole process (sink and receiver) per request.
+        var cpuPerRequest: Double
     }
 
     private func measure(receiver: LoopbackReceiver, journal: Journal, last: Int64, inFlight: Int,
@@ -83,6 +100,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
         let done = CompletionSink(inner: webhook, target: Int(last))
         let queue = DeliveryQueue(sink: done, journal: journal, logger: Bench.quietLogger)
         let requests0 = receiver.requests
+        let cpu0 = Memory.cpuSeconds
         let start = ContinuousClock.now
         let run = Task { await queue.run() }
         await done.finished()
@@ -90,13 +108,22 @@ struct WebhookBenchmark: AsyncParsableCommand {
         run.cancel()
         await run.value
         let seconds = elapsed.seconds
+        let cpu = Memory.cpuSeconds - cpu0
+        let requests = Double(receiver.requests - requests0)
         let (p50, p99) = Bench.percentiles(latencies.withLock { $0 }) ?? (0, 0)
-        return Result(requestsPerSecond: Double(receiver.requests - requests0) / seconds,
-                      eventsPerSecond: Double(last) / seconds, p50: p50, p99: p99)
+        return Result(requestsPerSecond: requests / seconds, eventsPerSecond: Double(last) / seconds, p50: p50, p99: p99,
+                      cpuPerRequest: cpu / max(1, requests))
     }
 
-    /// wrk's requests/s POSTing `body` with the same headers the sink sends; `nil` without wrk.
-    static func wrk(url: String, connections: Int, seconds: Int, body: [UInt8]) async throws -> Double? {
+    /// The headers of a signed delivery, as the comparison runs send them.
+    static let comparisonHeaders: [(name: String, value: String)] = [
+        ("Content-Type", "application/json"), ("User-Agent", "vicinotify"),
+        ("webhook-id", "01a20c23-c6e8-71d7-844c-3cd7f43c661c"), ("webhook-timestamp", "1795560180"),
+        ("webhook-signature", "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="),
+    ]
+
+    /// wrk's requests/s and request count POSTing `body` with the same headers the sink sends; `nil` without wrk.
+    static func wrk(url: String, connections: Int, seconds: Int, body: [UInt8]) async throws -> (rate: Double, requests: Int)? {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-wrk-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -105,11 +132,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
         let script = dir.appendingPathComponent("post.lua").path
         let lua = """
             wrk.method = "POST"
-            wrk.headers["Content-Type"] = "application/json"
-            wrk.headers["User-Agent"] = "vicinotify"
-            wrk.headers["webhook-id"] = "01a20c23-c6e8-71d7-844c-3cd7f43c661c"
-            wrk.headers["webhook-timestamp"] = "1795560180"
-            wrk.headers["webhook-signature"] = "v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="
+            \(comparisonHeaders.map { "wrk.headers[\"\($0.name)\"] = \"\($0.value)\"" }.joined(separator: "\n"))
             local f = io.open("\(bodyFile)", "rb")
             wrk.body = f:read("*a")
             f:close()
@@ -118,8 +141,12 @@ struct WebhookBenchmark: AsyncParsableCommand {
         guard let output = try await Self.output(of: ["wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "-s", script, url]) else {
             return nil
         }
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }) else { return nil }
-        return Double(line.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces))
+        let lines = output.split(separator: "\n")
+        // "  123456 requests in 5.00s, 9.42MB read" and "Requests/sec:  24691.10"
+        guard let total = lines.first(where: { $0.contains(" requests in ") })?.split(separator: " ").first.flatMap({ Int($0) }),
+              let rate = lines.first(where: { $0.hasPrefix("Requests/sec:") })
+                  .flatMap({ Double($0.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces)) }) else { return nil }
+        return (rate, total)
     }
 
     /// Runs a program found on PATH on its own thread; its standard output, or `nil` if it is not installed.

@@ -1,0 +1,88 @@
+import CCurl
+import Foundation
+
+/// What libcurl alone achieves against a server: one multi handle keeps `connections` easy handles
+/// POSTing the same prepared body and headers back to back, with no work of ours between requests.
+///
+/// `vicinotify bench webhook` reports it beside the sink's rate and wrk's, separating what the transport
+/// library costs from what the pipeline around it costs.
+public enum CurlCeiling {
+    /// Runs on a thread of its own for about `seconds`; returns how many requests succeeded (2xx) and how long
+    /// they took.
+    /// - Throws: `HTTPTransportError` when a request fails or answers other than 2xx.
+    public static func measure(url: String, connections: Int, seconds: Double, body: [UInt8],
+                               headers: [(name: String, value: String)]) async throws -> (requests: Int, elapsed: Duration) {
+        CurlLoop.globalInit
+        let lines = ["Expect:"] + headers.map { $0.name + ": " + $0.value }
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: run(url: url, connections: max(1, connections), seconds: seconds, body: body,
+                                              headerLines: lines))
+            }
+            thread.name = "curl-ceiling"
+            thread.start()
+        }
+    }
+
+    private static func run(url: String, connections: Int, seconds: Double, body: [UInt8],
+                            headerLines: [String]) -> Result<(requests: Int, elapsed: Duration), HTTPTransportError> {
+        let multi = curl_multi_init()
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in headerLines { list = curl_slist_append(list, line) }
+        let bodyBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, body.count), alignment: 1)
+        body.withUnsafeBytes { bodyBuffer.copyMemory(from: $0) }
+        var handles: [UnsafeMutableRawPointer] = []
+        defer {
+            for easy in handles {
+                curl_multi_remove_handle(multi, easy)
+                curl_easy_cleanup(easy)
+            }
+            curl_multi_cleanup(multi)
+            curl_slist_free_all(list)
+            bodyBuffer.deallocate()
+        }
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections)
+        for _ in 0..<connections {
+            guard let easy = curl_easy_init() else { return .failure(HTTPTransportError(kind: .other, message: "curl_easy_init failed")) }
+            handles.append(easy)
+            _ = ccurl_easy_setopt_string(easy, CURLOPT_URL, url)
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, body.count)
+            _ = ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress)
+            _ = ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
+            _ = ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, discard)
+            curl_multi_add_handle(multi, easy)
+        }
+        let start = ContinuousClock.now
+        let end = start + .milliseconds(Int(seconds * 1000))
+        var completed = 0
+        var active = connections
+        var running: Int32 = 0
+        while active > 0 {
+            curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            let now = ContinuousClock.now
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+                let code = ccurl_msg_result(msg)
+                var status = 0
+                _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+                guard code == CURLE_OK, (200..<300).contains(status) else {
+                    let reason = code == CURLE_OK ? "HTTP \(status)" : String(cString: curl_easy_strerror(code))
+                    return .failure(HTTPTransportError(kind: .other, message: "libcurl ceiling run: \(reason)"))
+                }
+                completed += 1
+                curl_multi_remove_handle(multi, easy)
+                if now < end {
+                    curl_multi_add_handle(multi, easy)
+                } else {
+                    active -= 1
+                }
+            }
+            if active > 0 { curl_multi_poll(multi, nil, 0, 1000, nil) }
+        }
+        return .success((completed, ContinuousClock.now - start))
+    }
+
+    private static let discard: curl_write_callback = { _, size, nmemb, _ in size * nmemb }
+}
