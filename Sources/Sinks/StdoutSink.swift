@@ -3,18 +3,22 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Synchronization
 import VicinotifyCore
 
 /// Writes each event as one JSON line to a file descriptor (standard output by default), one `write(2)`
 /// per batch so a poll's events reach `jq` together and a line is never split between writes.
+///
+/// The writes run on a serial dispatch queue of their own, never on Swift's cooperative pool: a reader
+/// that stops reading (a paused pager, a full pipe) blocks that queue's thread and nothing else.
 public final class StdoutSink: EventSink {
     public let name: String
     private let fd: Int32
     private let onClosed: @Sendable () -> Void
     /// Set once the reader is gone; later batches fail at once and stay in the journal.
     private let closed = Atomic<Bool>(false)
-    private let lock = Mutex(())
+    private let writer = DispatchQueue(label: "vicinotify.stdout-sink")
 
     /// - Parameter onClosed: called once when the reader has gone away (`EPIPE`), e.g. `demo | head`.
     public init(name: String = "stdout", fileDescriptor: Int32 = 1, onClosed: @escaping @Sendable () -> Void = {}) {
@@ -33,7 +37,10 @@ public final class StdoutSink: EventSink {
             bytes.append(contentsOf: e.json)
             bytes.append(0x0A)
         }
-        let error = lock.withLock { _ in Self.writeAll(fd, bytes) }
+        let (fd, lines) = (self.fd, bytes)
+        let error = await withCheckedContinuation { (c: CheckedContinuation<Int32?, Never>) in
+            writer.async { c.resume(returning: Self.writeAll(fd, lines)) }
+        }
         guard let error else { return Array(repeating: .delivered, count: batch.count) }
         if error == EPIPE, !closed.exchange(true, ordering: .relaxed) { onClosed() }
         let reason = "write to fd \(fd) failed: " + String(cString: strerror(error))
