@@ -51,7 +51,7 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
         python.arguments = ["python3", "-c", script, dir.file("journal.sqlite"), hex]
         python.standardInput = FileHandle.nullDevice
         try python.run()
-        python.waitUntilExit()
+        await python.exited()
         #expect(python.terminationStatus == 0)
 
         let journal = try Journal(directory: dir.path)

@@ -10,7 +10,7 @@ import VicinotifyCore
     static let password = "Sup3r-secret!pw"
 
     func source(_ sim: RunningSimulator, _ configure: (inout VICIdialSource) -> Void = { _ in }) -> VICIdialSource {
-        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, timeout: 3)
+        var s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, timeout: 5)
         configure(&s)
         return s
     }

@@ -33,7 +33,7 @@ import Testing
             if let n = signalAfterLines, data.filter({ $0 == 0x0A }).count >= n, p.isRunning { p.terminate() }
         }
         let errText = await stderr
-        p.waitUntilExit()
+        await p.exited()
         return Output(status: p.terminationStatus, stdout: stdout, stderr: errText)
     }
 

@@ -37,7 +37,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...80, using: &rng)))
             }
             kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            await p.exited()
         }
 
         // One last run, no more changes: wait until the stream has caught up with the floor, then stop it.
@@ -51,7 +51,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         last.terminate()
-        last.waitUntilExit()
+        await last.exited()
         #expect(last.terminationStatus == 0)
         #expect(Self.same(floor, truth), "the stream rebuilds the simulator's final floor: no change missed")
 

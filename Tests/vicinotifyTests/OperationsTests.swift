@@ -147,7 +147,7 @@ import Testing
         p.terminate()
         await stdout.done.value
         await stderr.done.value
-        p.waitUntilExit()
+        await p.exited()
         await sim.stop()
         #expect(p.terminationStatus == 0)
 
