@@ -25,6 +25,11 @@ enum Bench {
         return logger
     }
 
+    /// This process's CPU time since `cpu0` (a `Memory.cpuSeconds` reading) per request, in microseconds.
+    static func cpuMicroseconds(since cpu0: Double, requests: Int) -> Double {
+        (Memory.cpuSeconds - cpu0) / Double(max(1, requests)) * 1e6
+    }
+
     /// The median and the 99th percentile of `samples`; `nil` without samples.
     static func percentiles(_ samples: [Double]) -> (p50: Double, p99: Double)? {
         guard !samples.isEmpty else { return nil }

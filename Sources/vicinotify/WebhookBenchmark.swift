@@ -49,7 +49,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
             print(String(format: "%@ %2d in flight: %8.0f requests/s %8.0f events/s  request latency p50 %.2f ms p99 %.2f ms, "
                          + "CPU %.0f µs per request (sink and receiver)",
                          run.batch > 1 ? "batch \(run.batch)" : "single  ", run.inFlight, r.requestsPerSecond, r.eventsPerSecond,
-                         r.p50 * 1000, r.p99 * 1000, r.cpuPerRequest * 1e6))
+                         r.p50 * 1000, r.p99 * 1000, r.cpuMicroseconds))
         }
         if wrkSeconds > 0 {
             // This process's CPU during a comparison run is the receiver's (wrk) or the receiver's and libcurl's.
@@ -59,7 +59,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
                 let wrk = try await Self.wrk(url: receiver.url, connections: inFlight, seconds: wrkSeconds, body: sampleBody)
                 if let wrk {
                     print(String(format: "wrk -t1 -c%d: %8.0f requests/s, receiver CPU %.0f µs per request; vicinotify reaches %.0f%%",
-                                 inFlight, wrk.rate, (Memory.cpuSeconds - cpu0) / Double(max(1, wrk.requests)) * 1e6,
+                                 inFlight, wrk.rate, Bench.cpuMicroseconds(since: cpu0, requests: wrk.requests),
                                  vicinotify / wrk.rate * 100))
                 } else {
                     print("wrk not found: apt-get install wrk for the comparison")
@@ -71,7 +71,7 @@ struct WebhookBenchmark: AsyncParsableCommand {
                 let share = wrk.map { String(format: " (%.0f%% of wrk)", ceiling / $0.rate * 100) } ?? ""
                 print(String(format: "libcurl alone, %d in flight: %8.0f requests/s%@, CPU %.0f µs per request (libcurl and receiver); "
                              + "vicinotify reaches %.0f%% of it", inFlight, ceiling, share,
-                             (Memory.cpuSeconds - cpu1) / Double(max(1, bare.requests)) * 1e6, vicinotify / ceiling * 100))
+                             Bench.cpuMicroseconds(since: cpu1, requests: bare.requests), vicinotify / ceiling * 100))
             }
         }
         await receiver.stop()
@@ -86,8 +86,8 @@ struct WebhookBenchmark: AsyncParsableCommand {
         var eventsPerSecond: Double
         var p50: Double
         var p99: Double
-        /// CPU seconds of this whole process (sink and receiver) per request.
-        var cpuPerRequest: Double
+        /// CPU time of this whole process (sink and receiver) per request, in microseconds.
+        var cpuMicroseconds: Double
     }
 
     private func measure(receiver: LoopbackReceiver, journal: Journal, last: Int64, inFlight: Int,
@@ -108,11 +108,11 @@ struct WebhookBenchmark: AsyncParsableCommand {
         run.cancel()
         await run.value
         let seconds = elapsed.seconds
-        let cpu = Memory.cpuSeconds - cpu0
-        let requests = Double(receiver.requests - requests0)
+        let requests = receiver.requests - requests0
+        let cpu = Bench.cpuMicroseconds(since: cpu0, requests: requests)
         let (p50, p99) = Bench.percentiles(latencies.withLock { $0 }) ?? (0, 0)
-        return Result(requestsPerSecond: requests / seconds, eventsPerSecond: Double(last) / seconds, p50: p50, p99: p99,
-                      cpuPerRequest: cpu / max(1, requests))
+        return Result(requestsPerSecond: Double(requests) / seconds, eventsPerSecond: Double(last) / seconds, p50: p50, p99: p99,
+                      cpuMicroseconds: cpu)
     }
 
     /// The headers of a signed delivery, as the comparison runs send them.

@@ -27,7 +27,7 @@ import VicinotifyCore
         }
         // If the pool is starved after all, the watchdog reads the pipes after 20 s so the test can fail.
         let readEnds = pipes.map { $0[0] }
-        let watchdog = Watchdog(seconds: 20) { for fd in readEnds { Thread.detachNewThread { Self.drain(fd) } } }
+        let watchdog = Watchdog(seconds: 20) { for fd in readEnds { Thread.detachNewThread { _ = Self.readBytes(fd, count: expected) } } }
         defer { for fds in pipes { close(fds[0]); close(fds[1]) } }
         let deliveries = pipes.map { fds in
             let sink = StdoutSink(fileDescriptor: fds[1])
@@ -74,21 +74,18 @@ import VicinotifyCore
         }
     }
 
-    /// Reads `fd` to its end, discarding what it reads.
-    static func drain(_ fd: Int32) {
+    /// Reads `count` bytes from `fd` (fewer if it ends first).
+    static func readBytes(_ fd: Int32, count: Int) -> [UInt8] {
+        var all: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while read(fd, &buffer, buffer.count) > 0 {}
+        while all.count < count, case let n = read(fd, &buffer, buffer.count), n > 0 { all += buffer[..<n] }
+        return all
     }
 
-    /// Reads `count` bytes from `fd` on a thread of its own.
+    /// `readBytes` on a thread of its own.
     static func readAll(_ fd: Int32, count: Int) async -> [UInt8] {
         await withCheckedContinuation { c in
-            Thread {
-                var all: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                while all.count < count, case let n = read(fd, &buffer, buffer.count), n > 0 { all += buffer[..<n] }
-                c.resume(returning: all)
-            }.start()
+            Thread { c.resume(returning: readBytes(fd, count: count)) }.start()
         }
     }
 }
