@@ -234,6 +234,13 @@ final class Transfer {
     /// The response being received: its body, and the header block of its latest status line.
     var body: [UInt8] = []
     var headerBytes: [UInt8] = []
+    /// Body bytes kept at most for the current request; beyond it the transfer is stopped.
+    private(set) var maxBody = 0
+    /// The current response went past `maxBody` (or its headers past `maxHeaderBytes`).
+    var overflowed = false
+    static let maxHeaderBytes = 64 << 10
+    /// Buffers larger than this are released after a transfer instead of kept for the next one.
+    private static let keptCapacity = 256 << 10
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var requestBody: UnsafeMutableRawBufferPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -266,6 +273,8 @@ final class Transfer {
     func start(_ r: HTTPRequest, group: RequestGroup, index: Int) -> HTTPTransportError? {
         self.group = group
         self.index = index
+        maxBody = r.maxResponseBytes
+        overflowed = false
         var code = CURLE_OK
         func set(_ c: CURLcode) { if code == CURLE_OK { code = c } }
         let wanted = Configuration(method: r.method, url: r.url, timeout: r.timeout, connectTimeout: r.connectTimeout,
@@ -324,12 +333,12 @@ final class Transfer {
     /// Forgets the finished transfer, keeping the handle and its buffers' capacity.
     func finish() {
         group = nil
-        body.removeAll(keepingCapacity: true)
-        headerBytes.removeAll(keepingCapacity: true)
+        body.removeAll(keepingCapacity: body.capacity <= Self.keptCapacity)
+        headerBytes.removeAll(keepingCapacity: headerBytes.capacity <= Self.keptCapacity)
     }
 
     func result(_ code: CURLcode) -> Result<HTTPResponse, HTTPTransportError> {
-        guard code == CURLE_OK else {
+        guard code == CURLE_OK || (code == CURLE_WRITE_ERROR && overflowed) else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             let kind: HTTPTransportError.Kind = switch code {
@@ -348,7 +357,7 @@ final class Transfer {
         var total = 0.0
         _ = ccurl_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &total)
         return .success(HTTPResponse(status: status, rawHeaders: headerBytes, body: body, reusedConnection: connects == 0,
-                                     totalSeconds: total))
+                                     totalSeconds: total, truncated: overflowed))
     }
 }
 
@@ -357,7 +366,15 @@ enum CurlCallbacks {
     static let body: curl_write_callback = { ptr, size, nmemb, userdata in
         let t = Unmanaged<Transfer>.fromOpaque(userdata!).takeUnretainedValue()
         let n = size * nmemb
-        if let ptr { t.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: n)) }
+        guard let ptr else { return n }
+        let room = t.maxBody - t.body.count
+        guard n <= room else {
+            // Keep what fits and stop the transfer: libcurl ends it with CURLE_WRITE_ERROR.
+            t.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: max(0, room)))
+            t.overflowed = true
+            return 0
+        }
+        t.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: n))
         return n
     }
     static let header: curl_write_callback = { ptr, size, nmemb, userdata in
@@ -366,6 +383,10 @@ enum CurlCallbacks {
         if let ptr {
             let line = UnsafeRawBufferPointer(start: ptr, count: n)
             if line.starts(with: "HTTP/".utf8) { t.headerBytes.removeAll(keepingCapacity: true) }
+            guard t.headerBytes.count + n <= Transfer.maxHeaderBytes else {
+                t.overflowed = true
+                return 0
+            }
             t.headerBytes.append(contentsOf: line)
         }
         return n

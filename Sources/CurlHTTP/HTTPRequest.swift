@@ -11,9 +11,13 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Double
     /// PEM bundle of CAs to trust instead of the system's.
     public var caFile: String?
+    /// The most body bytes kept; past it the transfer stops and the response is marked `truncated`.
+    public var maxResponseBytes: Int
 
     public init(method: Method = .get, url: String, headers: [(name: String, value: String)] = [],
-                body: [UInt8] = [], timeout: Double = 5, connectTimeout: Double = 3, caFile: String? = nil) {
+                body: [UInt8] = [], timeout: Double = 5, connectTimeout: Double = 3, caFile: String? = nil,
+                maxResponseBytes: Int = 16 << 20) {
+        self.maxResponseBytes = max(0, maxResponseBytes)
         self.method = method
         self.url = url
         self.headers = headers
@@ -34,8 +38,13 @@ public struct HTTPResponse: Sendable {
     public var reusedConnection: Bool
     /// Seconds from the start of the transfer to its end (libcurl's `CURLINFO_TOTAL_TIME`).
     public var totalSeconds: Double
+    /// The body went past the request's `maxResponseBytes`: `body` holds its first bytes only, and the
+    /// rest was never read.
+    public var truncated: Bool
 
-    public init(status: Int, rawHeaders: [UInt8], body: [UInt8], reusedConnection: Bool, totalSeconds: Double = 0) {
+    public init(status: Int, rawHeaders: [UInt8], body: [UInt8], reusedConnection: Bool, totalSeconds: Double = 0,
+                truncated: Bool = false) {
+        self.truncated = truncated
         self.status = status
         self.rawHeaders = rawHeaders
         self.body = body

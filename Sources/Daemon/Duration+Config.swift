@@ -1,5 +1,8 @@
 /// Durations in configuration files: `"250ms"`, `"1s"`, `"5m"`, `"24h"`, `"1.5s"`, `"1m30s"`.
 public enum ConfigDuration {
+    /// The longest duration any setting takes: a year. Longer ones overflow timers.
+    public static let maximum = 366.0 * 86400
+
     /// Seconds, or `nil` when `text` is not a duration.
     public static func parse(_ text: String) -> Double? {
         var total = 0.0
@@ -7,7 +10,7 @@ public enum ConfigDuration {
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
             let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { return nil }
+            guard !number.isEmpty, let value = Double(number), value.isFinite else { return nil }
             rest = rest.dropFirst(number.count)
             let unit = rest.prefix { $0.isLetter }
             rest = rest.dropFirst(unit.count)
@@ -19,7 +22,7 @@ public enum ConfigDuration {
             default: return nil
             }
         }
-        return total
+        return total.isFinite ? total : nil
     }
 
     /// The shortest spelling `parse` reads back: `250ms`, `5s`, `5m`, `1h30m`.

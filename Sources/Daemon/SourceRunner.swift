@@ -21,13 +21,14 @@ struct SourceRunner: Sendable {
              polled: @Sendable (_ committed: Bool, PollReport) async -> Void) async {
         var tracker = initial
         var journalBroken = false
-        var credentialFailures = 0
-        var lastReason: PollFailure.Reason?
-        var warnedUnknown: Set<String> = []
+        var pacing = PollPacing(source)
+        var outOfView: [String: Timestamp] = [:]
+        var warnedNotFound: Set<String> = []
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let started = clock.now
-            let result = await client.poll()
+            let known = KnownFloor(users: Set(tracker.floor.rows.map(\.state.user)), outOfView: outOfView, now: .now())
+            let result = await client.poll(known: known)
             if Task.isCancelled && !onePoll { break }
             let time = Timestamp.now()
             var wait = source.interval
@@ -36,27 +37,22 @@ struct SourceRunner: Sendable {
             let report: PollReport
             switch result {
             case .success(let snapshot):
-                if let reason = lastReason {
+                if let reason = pacing.succeeded() {
                     logger.notice("polling recovered", metadata: ["source": "\(source.name)", "after": "\(reason.rawValue)"])
                 }
-                lastReason = nil
-                credentialFailures = 0
-                for agent in snapshot.unknownAgents where warnedUnknown.insert(agent).inserted {
-                    logger.warning("VICIdial does not know this agent; check the source's agents list",
+                for agent in snapshot.notFound where warnedNotFound.insert(agent).inserted {
+                    logger.warning("\(PollFailure(.agentNotFound, "").advice) Kept as last seen: no logout.",
                                    metadata: ["source": "\(source.name)", "agent": "\(agent)"])
                 }
-                events = next.observe(snapshot.agents, at: time)
+                outOfView = snapshot.outOfView
+                events = next.observe(snapshot.agents, keeping: snapshot.keeping, at: time)
                 report = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
             case .failure(let failure):
                 events = next.fail(reason: failure.reason.rawValue, message: failure.message, at: time)
                 report = PollReport(source: source.name, time: time, failure: failure, agents: tracker.floor.count)
-                if failure.isCredentialProblem {
-                    credentialFailures += 1
-                    let doubling = Double(1 << min(credentialFailures - 1, 16))
-                    wait = min(source.authBackoff * doubling, max(source.authBackoffMax, source.authBackoff))
-                    if failure.reason == .lockedOut { wait = max(wait, 15 * 60) }
-                }
-                if failure.reason != lastReason {
+                let (backoff, isNews) = pacing.failed(failure)
+                wait = backoff
+                if isNews {
                     var metadata: Logger.Metadata = ["source": "\(source.name)", "reason": "\(failure.reason.rawValue)",
                                                      "detail": "\(failure.message)"]
                     if failure.isCredentialProblem { metadata["next_attempt_in"] = "\(ConfigDuration.format(wait))" }
@@ -64,7 +60,6 @@ struct SourceRunner: Sendable {
                 } else {
                     logger.debug("poll failed again", metadata: ["source": "\(source.name)", "reason": "\(failure.reason.rawValue)"])
                 }
-                lastReason = failure.reason
             }
             var committed = false
             if events.isEmpty {

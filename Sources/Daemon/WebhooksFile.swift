@@ -80,13 +80,13 @@ extension Validator {
         } else if d["headers"] != nil {
             problem(p + ".headers", "expected an object of header names to values")
         }
-        let timeout = duration(d, "timeout", p, default: 10)
-        let connectTimeout = duration(d, "connect_timeout", p, default: min(5, timeout))
+        let timeout = duration(d, "timeout", p, default: 10, range: 0.1...600)
+        let connectTimeout = duration(d, "connect_timeout", p, default: min(5, timeout), range: 0.1...600)
         var maxEvents = 1
         var maxWait = 0.0
         if let b = d["batch"], let o = object(b, p + ".batch", allowed: ["max_events", "max_wait"]) {
             maxEvents = int(o, "max_events", p + ".batch", default: 1, range: 1...1000)
-            maxWait = duration(o, "max_wait", p + ".batch", default: 0, allowZero: true)
+            maxWait = duration(o, "max_wait", p + ".batch", default: 0, allowZero: true, range: 0.001...3600)
         }
         let endpoint = WebhookEndpoint(
             name: name, url: url, signer: signer, filter: filter, headers: headers, timeout: timeout,

@@ -20,7 +20,7 @@ enum AgentRecord {
         put(Int64(s.userLevel), &out)
         put(s.phoneNumber, &out)
         put(s.vendorLeadCode, &out)
-        put(s.computerIP, &out)
+        put(nil, &out)  // computer_ip, no longer tracked; kept so records stay 14 fields
     }
 
     static func decode(_ bytes: [UInt8], user: String) -> AgentState? {
@@ -45,7 +45,7 @@ enum AgentRecord {
               let lead = Int64(f[3]), let calls = Int(f[7]), let level = Int(f[10]) else { return nil }
         return AgentState(user: user, status: f[0], subStatus: f[1], pauseCode: f[2], leadID: lead, callerID: f[4],
                           campaignID: f[5], sessionID: f[6], callsToday: calls, fullName: f[8], userGroup: f[9],
-                          userLevel: level, phoneNumber: fields[11], vendorLeadCode: fields[12], computerIP: fields[13])
+                          userLevel: level, phoneNumber: fields[11], vendorLeadCode: fields[12])
     }
 
     private static func put(_ s: String, _ out: inout [UInt8]) {
@@ -103,12 +103,24 @@ enum SnapshotBlock {
         return Int(hash % UInt32(count))
     }
 
-    /// A poll's change to one agent's record: its new state, or `nil` when it logged out.
-    typealias Change = (user: String, state: AgentState?)
+    /// A poll's change to one agent's record: its new state, or `nil` when it logged out, and when that
+    /// state began (`since`, see `sinceField`).
+    typealias Change = (user: String, state: AgentState?, since: Int64)
+
+    /// The stored `since` of a record: the state's start in Unix milliseconds, or, negated, when it was
+    /// first observed if its start was not seen.
+    static func sinceField(_ since: Timestamp, known: Bool) -> Int64 {
+        known ? since.millisecondsSince1970 : -since.millisecondsSince1970
+    }
+
+    static func observed(_ state: AgentState, sinceField v: Int64) -> ObservedAgent {
+        ObservedAgent(state: state, since: Timestamp(millisecondsSince1970: v == .min ? 0 : abs(v)),
+                      sinceKnown: v >= 0)
+    }
 
     /// `bytes` with `changes` (all of users in this block) applied: changed and removed records in place,
     /// new ones at the end; of several changes of one user, the last counts. `nil` when `bytes` is damaged.
-    static func applying(_ changes: [Change], since: Int64, to bytes: [UInt8]) -> [UInt8]? {
+    static func applying(_ changes: [Change], to bytes: [UInt8]) -> [UInt8]? {
         // Changes by a 64-bit hash of the user, so each stored record costs one binary search.
         let byHash = changes.indices.map { (hash: hash64(changes[$0].user.utf8), index: $0) }
             .sorted { ($0.hash, $0.index) < ($1.hash, $1.index) }
@@ -127,7 +139,7 @@ enum SnapshotBlock {
             guard let state = changes[i].state else { return }
             scratch.removeAll(keepingCapacity: true)
             AgentRecord.encode(state, into: &scratch)
-            append(user: changes[i].user.utf8, state: scratch, since: since, to: &out)
+            append(user: changes[i].user.utf8, state: scratch, since: changes[i].since, to: &out)
         }
         let ok = walk(bytes) { user, _, _, whole in
             let h = hash64(user)

@@ -112,7 +112,7 @@ public actor Journal {
                 guard let state = AgentRecord.decode(record.state, user: record.user) else {
                     throw JournalError(code: 11, message: "the stored state of agent \(record.user) is damaged")
                 }
-                rows.append(ObservedAgent(state: state, since: Timestamp(millisecondsSince1970: record.since)))
+                rows.append(SnapshotBlock.observed(state, sinceField: record.since))
             }
         }
         return (AgentFloor(rows), last)
@@ -170,12 +170,14 @@ public actor Journal {
             stored[index] = try read.step() ? read.blob(0) : []
         }
         let pending = PendingSnapshot(source: source)
-        let (since, blocks) = (time.millisecondsSince1970, stored)
+        let blocks = stored
         snapshotQueue.async {
             var touched = [[SnapshotBlock.Change]](repeating: [], count: SnapshotBlock.count)
-            for i in changes.indices { touched[blockOf[i]].append((users[i], changes[i].current)) }
+            for (i, c) in changes.enumerated() {
+                touched[blockOf[i]].append((users[i], c.current, SnapshotBlock.sinceField(c.since, known: c.sinceKnown)))
+            }
             pending.finish(blocks.indices.compactMap { index in
-                blocks[index].map { (index, SnapshotBlock.applying(touched[index], since: since, to: $0)) }
+                blocks[index].map { (index, SnapshotBlock.applying(touched[index], to: $0)) }
             })
         }
         return pending

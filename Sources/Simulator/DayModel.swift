@@ -1,8 +1,9 @@
 import VicinotifyCore
 
 /// A call-centre day in miniature: every tick each agent may move one step through VICIdial's states
-/// (login, READY/RING, QUEUE, INCALL with live/DEAD/3-WAY/PARK, DISPO, pauses with codes, PREVIEW,
-/// manual DIAL, campaign moves, logout and re-login). Deterministic for a seed.
+/// (login, READY/RING, QUEUE, INCALL with live/DEAD/3-WAY/PARK, DISPO, pauses first without a code and
+/// then with one, system codes LAGGED and ANDIAL, PREVIEW, manual DIAL, campaign moves, logout and
+/// re-login with a new session). Deterministic for a seed.
 struct DayModel {
     static let names = ["Ada Lovelace", "Bond, James", "Grace Hopper", "Alan Turing", "Mary O'Brien",
                         "José Núñez", "Linus T.", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov"]
@@ -25,7 +26,6 @@ struct DayModel {
             a.userGroup = DayModel.groups[i % DayModel.groups.count]
             a.sessionID = String(8_600_050 + i)
             a.userLevel = 1 + i % 3
-            if i % 4 != 0 { a.computerIP = "10.0.\(i / 250).\(i % 250 + 1)" }
             return a
         }
     }
@@ -35,42 +35,45 @@ struct DayModel {
         return "agent" + String(repeating: "0", count: max(0, 3 - d.count)) + d
     }
 
-    /// One step of one logged-in agent. Returns false when the agent logs out.
+    /// One step of one logged-in agent. Returns false when the agent logs out. Sub-statuses are never
+    /// set here: the agent's call facts change, and the floor derives them as VICIdial does.
     mutating func step(_ a: inout SimAgent) -> Bool {
-        switch (a.status, a.subStatus) {
-        case ("PAUSED", "DISPO"):
-            if chance(0.5) { endCall(&a); a.status = "READY"; a.subStatus = "" }
-        case ("PAUSED", "PREVIEW"):
-            if chance(0.4) { a.status = "INCALL"; a.subStatus = ""; a.callerID = callID(a.leadID) }
-        case ("PAUSED", _):
+        switch a.status {
+        case "PAUSED" where a.leadID > 0:  // DISPO
+            if chance(0.5) { endCall(&a); a.status = "READY" }
+        case "PAUSED" where a.previewLeadID > 0:  // PREVIEW, then the agent dials it
+            if chance(0.4) { answer(&a, lead: a.previewLeadID, type: "manual"); a.previewLeadID = 0 }
+        case "PAUSED" where a.pauseCode.isEmpty:  // a new pause record gets its code
+            if chance(0.6) { a.pauseCode = chance(0.1) ? "LAGGED" : pick(DayModel.breakCodes) }
+        case "PAUSED":
             if chance(0.04) { return false }
-            if chance(0.35) { a.status = "READY"; a.subStatus = "" }
+            if chance(0.35) { a.status = "READY" }
             else if chance(0.05) { a.campaignID = pick(DayModel.campaigns) }
-            else if chance(0.05) { a.pauseCode = pick(DayModel.breakCodes) }
-        case ("READY", "RING"):
-            if chance(0.6) { answer(&a) }
-        case ("READY", _):
+            else if chance(0.05) { a.pauseCode = "" }  // a new pause record
+        case "READY" where a.ringing:
+            if chance(0.6) { a.ringing = false; answer(&a, lead: newLead(), type: "inbound") }
+        case "READY":
             if chance(0.3) { a.status = "QUEUE" }
-            else if chance(0.1) { a.subStatus = "RING" }
-            else if chance(0.06) { a.status = "PAUSED"; a.pauseCode = pick(DayModel.breakCodes) }
-            else if chance(0.04) { a.status = "PAUSED"; a.subStatus = "PREVIEW"; a.leadID = newLead() }
-            else if chance(0.04) { a.status = "INCALL"; a.subStatus = "DIAL"; a.leadID = newLead(); a.callerID = callID(a.leadID) }
-        case ("QUEUE", _):
-            if chance(0.7) { answer(&a) }
-        case ("INCALL", "DIAL"):
-            if chance(0.5) { a.subStatus = "" } else if chance(0.3) { a.status = "PAUSED"; a.subStatus = "DISPO" }
-        case ("INCALL", "DEAD"):
-            if chance(0.6) { a.status = "PAUSED"; a.subStatus = "DISPO" }
-        case ("INCALL", "3-WAY"), ("INCALL", "PARK"):
-            if chance(0.4) { a.subStatus = "" }
-        case ("INCALL", _):
-            if chance(0.2) { a.subStatus = "DEAD" }
-            else if chance(0.05) { a.subStatus = "3-WAY" }
-            else if chance(0.05) { a.subStatus = "PARK" }
-            else if chance(0.15) { a.status = "PAUSED"; a.subStatus = "DISPO" }
-            else if chance(0.05) { answer(&a) }  // a transferred call: same status, another lead
+            else if chance(0.1) { a.ringing = true }
+            else if chance(0.06) { a.status = "PAUSED"; a.pauseCode = "" }
+            else if chance(0.01) { a.status = "PAUSED"; a.pauseCode = "ANDIAL" }
+            else if chance(0.04) { a.status = "PAUSED"; a.pauseCode = ""; a.previewLeadID = newLead() }
+            else if chance(0.04) { answer(&a, lead: newLead(), type: "manual"); a.dialing = true }
+        case "QUEUE":
+            if chance(0.7) { answer(&a, lead: newLead(), type: chance(0.7) ? "auto" : "inbound") }
+        case "INCALL" where a.dialing:
+            if chance(0.5) { a.dialing = false } else if chance(0.3) { a.dialing = false; a.status = "PAUSED" }
+        case "INCALL" where a.customerGone:
+            if chance(0.6) { a.customerGone = false; a.status = "PAUSED" }
+        case "INCALL" where a.parked:
+            if chance(0.4) { a.parked = false }
+        case "INCALL":
+            if chance(0.2) { a.customerGone = true }
+            else if chance(0.05) { a.parked = true }
+            else if chance(0.15) { a.status = "PAUSED" }
+            else if chance(0.05) { answer(&a, lead: newLead(), type: "inbound") }  // a transferred call
         default:
-            if chance(0.3) { a.status = "READY"; a.subStatus = "" }
+            if chance(0.3) { a.status = "READY" }
         }
         return true
     }
@@ -79,19 +82,31 @@ struct DayModel {
     mutating func logsIn(_ a: inout SimAgent) -> Bool {
         guard chance(0.05) else { return false }
         a.status = "PAUSED"
-        a.subStatus = ""
         a.pauseCode = "LOGIN"
-        a.leadID = 0
-        a.callerID = ""
+        endCall(&a)
+        a.previewLeadID = 0
+        a.sessionID = String(8_600_000 + rng.next() % 1000)
         if chance(0.2) { a.campaignID = pick(DayModel.campaigns) }
         return true
     }
 
-    private mutating func answer(_ a: inout SimAgent) {
+    /// Puts a READY agent on `partner`'s call as a third party: both then show 3-WAY.
+    mutating func joinsThreeWay(_ a: inout SimAgent, partner: SimAgent) -> Bool {
+        guard a.status == "READY", !a.ringing, partner.status == "INCALL", partner.leadID > 0, !partner.dialing,
+              chance(0.02) else { return false }
         a.status = "INCALL"
-        a.subStatus = ""
-        a.leadID = newLead()
-        a.callerID = callID(a.leadID)
+        a.leadID = partner.leadID
+        a.callerID = partner.callerID
+        return true
+    }
+
+    private mutating func answer(_ a: inout SimAgent, lead: Int64, type: String) {
+        a.status = "INCALL"
+        a.ringing = false
+        a.customerGone = false
+        a.parked = false
+        a.leadID = lead
+        a.callerID = SimAgent.callID(type: type, lead: lead)
         a.phoneNumber = "312555" + String(1000 + rng.next() % 9000)
         a.vendorLeadCode = String(100_000 + rng.next() % 900_000)
     }
@@ -102,13 +117,11 @@ struct DayModel {
         a.callerID = ""
         a.phoneNumber = ""
         a.vendorLeadCode = ""
+        a.ringing = false
+        a.customerGone = false
+        a.parked = false
+        a.dialing = false
     }
 
     private mutating func newLead() -> Int64 { Int64(1_000_000 + rng.next() % 8_000_000) }
-
-    /// VICIdial's 20-character call id: `M` + MMDDhhmmss + 9-digit lead id.
-    private mutating func callID(_ lead: Int64) -> String {
-        let lead9 = String(lead)
-        return "M" + String(1_124_100_000 + rng.next() % 99_999) + String(repeating: "0", count: max(0, 9 - lead9.count)) + lead9
-    }
 }

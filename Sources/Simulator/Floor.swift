@@ -1,20 +1,28 @@
 import Foundation
 import VicinotifyCore
 
-/// The simulated server's whole state: agents, the API user, injected faults, request counts.
+/// The simulated server's whole state: agents, API users, injected faults, request counts, its clock.
 struct Floor {
-    /// `vicidial_live_agents` in table order; logouts leave gaps that later logins fill.
+    /// `vicidial_live_agents` in table order; logouts leave gaps that later logins fill. A user may have
+    /// more than one row (VICIdial has no unique key there): the first is the one `agent_status` reads.
     var slots: [SimAgent?] = []
     /// Every user VICIdial knows, logged in or not.
     var users: [String: SimAgent] = [:]
     var model: DayModel
     var ticks = 0
 
-    var auth = AuthSettings()
+    /// API users by name; `primary` is the one `/sim/auth` edits unless told otherwise.
+    var accounts: [String: SimAccount] = ["apiuser": SimAccount(user: "apiuser", password: "apipass")]
+    var primary = "apiuser"
+    /// Failed logins counted against known users (BAD answers), over the run.
     var failedLogins = 0
-    var lockedUntil: Date?
     var faults: [Fault] = []
     var requests: [String: Int] = [:]
+    /// API requests by HTTP method, and how many carried `pass` in the URL.
+    var methods: [String: Int] = [:]
+    var passInURL = 0
+    /// Added to the wall clock: lets tests move past VICIdial's 15-minute lockout window.
+    var clockOffset: TimeInterval = 0
     /// Bumped by every change to any agent: lets tests wait for "something changed".
     var version = 0
 
@@ -28,6 +36,20 @@ struct Floor {
 
     var loggedIn: [SimAgent] { slots.compactMap { $0 } }
 
+    /// INCALL rows per lead id, for the 3-WAY rule.
+    var incallByLead: [Int64: Int] {
+        loggedIn.reduce(into: [:]) { if $1.status == "INCALL", $1.leadID > 0 { $0[$1.leadID, default: 0] += 1 } }
+    }
+
+    /// Each logged-in row with its derived sub-status and shown lead id applied, as VICIdial prints it.
+    func shownRows() -> [(agent: SimAgent, subStatus: String, leadID: Int64)] {
+        let byLead = incallByLead
+        return loggedIn.map { a in
+            let s = a.shown(sharingLead: byLead[a.leadID] ?? 0)
+            return (a, s.subStatus, s.leadID)
+        }
+    }
+
     func slot(of user: String) -> Int? { slots.firstIndex { $0?.user == user } }
 
     mutating func login(_ a: SimAgent) {
@@ -36,8 +58,14 @@ struct Floor {
         if let gap = slots.firstIndex(where: { $0 == nil }) { slots[gap] = a } else { slots.append(a) }
     }
 
+    /// A second live row for a logged-in user, as VICIdial sometimes leaves behind.
+    mutating func duplicate(_ user: String) {
+        guard let i = slot(of: user), let a = slots[i] else { return }
+        slots.append(a)
+    }
+
     mutating func logout(_ user: String) {
-        if let i = slot(of: user) { slots[i] = nil }
+        for i in slots.indices where slots[i]?.user == user { slots[i] = nil }
         while slots.last == .some(nil) { slots.removeLast() }
     }
 
@@ -55,6 +83,12 @@ struct Floor {
                 changed += 1
             }
         }
+        if let partner = slots.lazy.compactMap({ $0 }).first(where: { $0.status == "INCALL" && $0.leadID > 0 }) {
+            for i in slots.indices {
+                guard var a = slots[i], a.user != partner.user else { continue }
+                if model.joinsThreeWay(&a, partner: partner) { slots[i] = a; users[a.user] = a; changed += 1; break }
+            }
+        }
         let online = Set(loggedIn.map(\.user))
         for user in users.keys.sorted() where !online.contains(user) {
             var a = users[user]!
@@ -64,17 +98,6 @@ struct Floor {
         if changed > 0 { version += 1 }
         return changed
     }
-}
-
-/// The API user as VICIdial would check it.
-struct AuthSettings {
-    var user = "apiuser"
-    var password = "apipass"
-    var userLevel = 9
-    var viewReports = true
-    var ipBlocked = false
-    /// `nil`: every function allowed.
-    var allowedFunctions: [String]?
 }
 
 /// A scripted misbehaviour for the next API requests.

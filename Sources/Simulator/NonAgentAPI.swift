@@ -50,6 +50,9 @@ enum NonAgentAPI {
         return normal(p, function: function, floor: &floor, now: now)
     }
 
+    /// VICIdial's order of checks: `version` and the coffee functions need no login; then the login
+    /// (before the source and function checks), the IP list after a correct password, then the source,
+    /// the function's permission and the function itself.
     private static func normal(_ p: [String: String], function: String, floor: inout Floor, now: Date) -> Reply {
         if function == "version" {
             let epoch = Int(now.timeIntervalSince1970)
@@ -58,40 +61,38 @@ enum NonAgentAPI {
             f.timeZone = TimeZone(secondsFromGMT: -5 * 3600)
             return Reply(text: "VERSION: 2.14-202|BUILD: 250720-1841|DATE: \(f.string(from: now))|EPOCH: \(epoch)|DST: 0|TZ: -5.00|TZNOW: -5.00|\n")
         }
-        let source = String((p["source"] ?? "").unicodeScalars.filter { CharacterSet(charactersIn: "-_").contains($0) || ($0.isASCII && CharacterSet.alphanumerics.contains($0)) })
+        if ["coffee", "start_coffee", "stop_coffee", "coffee_break"].contains(function) {
+            return Reply(status: 418, text: "Coffee: \(function)|Error 418 I'm a teapot")
+        }
+        let user = SimAccount.stripped(p["user"] ?? "")
+        let pass = SimAccount.stripped(p["pass"] ?? "")
+        guard var account = floor.accounts[user] else {
+            return Reply(text: "ERROR: Login incorrect, please try again: |\(user)|\(pass)|BAD|\n")  // not counted
+        }
+        let outcome = account.login(password: pass, at: now)
+        floor.accounts[user] = account
+        switch outcome {
+        case .locked: return Reply(text: "ERROR: Too many login attempts, try again in 15 minutes: |\(user)|LOCK|\n")
+        case .twoFactor: return Reply(text: "ERROR: Login incorrect, please try again: |\(user)|\(pass)|2FA|\n")
+        case .bad:
+            floor.failedLogins += 1
+            return Reply(text: "ERROR: Login incorrect, please try again: |\(user)|\(pass)|BAD|\n")
+        case .ok: break
+        }
+        if account.ipBlocked { return Reply(text: "ERROR: Your IP Address is not allowed: 127.0.0.1: ||IPBLOCK|\n") }
+        let source = SimAccount.strippedSource(p["source"] ?? "")
         if source.count < 2 {
             return Reply(text: "ERROR: Invalid Source - \(source)\nERROR: Invalid Source: |\(source)|\n")
         }
-        if function == "coffee" { return Reply(status: 418, text: "I'm a teapot\n") }
-        let user = p["user"] ?? ""
-        let pass = stripped(p["pass"] ?? "")
-        let auth = floor.auth
-        if auth.ipBlocked { return Reply(text: "ERROR: Your IP Address is not allowed: 127.0.0.1: ||IPBLOCK|\n") }
-        if let until = floor.lockedUntil, now < until {
-            return Reply(text: "ERROR: Too many login attempts, try again in 15 minutes: |\(user)|LOCK|\n")
-        }
-        floor.lockedUntil = nil
-        guard user == auth.user, pass == stripped(auth.password), auth.userLevel >= 7 else {
-            floor.failedLogins += 1
-            if floor.failedLogins > 10 {
-                floor.lockedUntil = now.addingTimeInterval(15 * 60)
-                return Reply(text: "ERROR: Too many login attempts, try again in 15 minutes: |\(user)|LOCK|\n")
-            }
-            return Reply(text: "ERROR: Login incorrect, please try again: |\(user)|\(pass)|BAD|\n")
-        }
-        floor.failedLogins = 0
-        if let allowed = auth.allowedFunctions, !allowed.contains(function) {
+        if let allowed = account.allowedFunctions, !allowed.contains(function) {
             return Reply(text: "ERROR: auth USER DOES NOT HAVE PERMISSION TO USE THIS FUNCTION: |\(user)|\(function)|\n")
         }
         switch function {
-        case "logged_in_agents": return loggedInAgents(p, floor: floor)
-        case "agent_status": return agentStatus(p, floor: floor)
+        case "logged_in_agents": return loggedInAgents(p, account: account, floor: floor)
+        case "agent_status": return agentStatus(p, account: account, floor: floor)
         default: return Reply(text: "ERROR: NO FUNCTION SPECIFIED\n")
         }
     }
-
-    /// VICIdial removes these from `pass` before checking it, and echoes what is left.
-    private static func stripped(_ pass: String) -> String { pass.filter { !"'\";! \\`".contains($0) } }
 
     private static func delimiter(_ p: [String: String]) -> String {
         switch p["stage"] {
@@ -101,41 +102,48 @@ enum NonAgentAPI {
         }
     }
 
-    private static func loggedInAgents(_ p: [String: String], floor: Floor) -> Reply {
-        let user = floor.auth.user
-        guard floor.auth.viewReports else {
+    private static func loggedInAgents(_ p: [String: String], account: SimAccount, floor: Floor) -> Reply {
+        let user = account.user
+        guard account.viewReports else {
             return Reply(text: "ERROR: logged_in_agents USER DOES NOT HAVE PERMISSION TO GET AGENT INFO: |\(user)|0|\n")
         }
         let d = delimiter(p)
         let subStatus = p["show_sub_status"] == "YES"
         let campaigns = (p["campaigns"] ?? "").split(separator: "|").map(String.init)
         let groups = (p["user_groups"] ?? "").split(separator: "|").map(String.init)
-        let rows = floor.loggedIn.filter {
-            (campaigns.isEmpty || campaigns.contains($0.campaignID)) && (groups.isEmpty || groups.contains($0.userGroup))
+        let rows = floor.shownRows().filter { row in
+            let a = row.agent
+            return (campaigns.isEmpty || campaigns.contains(a.campaignID)) && (groups.isEmpty || groups.contains(a.userGroup))
+                && (account.allowedCampaigns?.contains(a.campaignID) ?? true)
+                && (account.viewableGroups?.contains(a.userGroup) ?? true)
         }
-        if rows.isEmpty { return Reply(text: "ERROR: logged_in_agents NO LOGGED IN AGENTS: \(user)|\n") }
-        let out = VICIdialText.loggedInAgents(rows, delimiter: d, header: p["header"] == "YES", subStatus: subStatus)
-        return Reply(text: out)
+        if rows.isEmpty { return Reply(text: "ERROR: logged_in_agents NO LOGGED IN AGENTS: \(user)|\(p["agent_user"] ?? "")\n") }
+        return Reply(text: VICIdialText.render(rows, delimiter: d, header: p["header"] == "YES", subStatus: subStatus))
     }
 
-    private static func agentStatus(_ p: [String: String], floor: Floor) -> Reply {
-        let user = floor.auth.user
-        guard floor.auth.viewReports else {
+    private static func agentStatus(_ p: [String: String], account: SimAccount, floor: Floor) -> Reply {
+        let user = account.user
+        guard account.viewReports else {
             return Reply(text: "ERROR: agent_status USER DOES NOT HAVE PERMISSION TO GET AGENT INFO: |\(user)|0|\n")
         }
-        let agent = p["agent_user"] ?? ""
+        let agent = SimAccount.stripped(p["agent_user"] ?? "")
         if agent.isEmpty { return Reply(text: "ERROR: agent_status INVALID SEARCH PARAMETERS: \(user)|\n") }
-        guard floor.users[agent] != nil else { return Reply(text: "ERROR: agent_status AGENT NOT FOUND: \(user)|\(agent)\n") }
-        guard let a = floor.loggedIn.first(where: { $0.user == agent }) else {
+        // admin_viewable_groups applies to the user's current group; allowed_campaigns does not apply here.
+        guard let known = floor.users[agent], account.viewableGroups?.contains(known.userGroup) ?? true else {
+            return Reply(text: "ERROR: agent_status AGENT NOT FOUND: \(user)|\(agent)\n")
+        }
+        guard let row = floor.shownRows().first(where: { $0.agent.user == agent }) else {
             return Reply(text: "ERROR: agent_status AGENT NOT LOGGED IN: \(user)|\(agent)\n")
         }
         let d = delimiter(p)
-        let ip = p["include_ip"] == "YES"
+        let a = row.agent
         var out = ""
-        if p["header"] == "YES" { out += (agentStatusHeader + (ip ? ["computer_ip"] : [])).joined(separator: d) + "\n" }
-        var f = [a.status, a.callerID, String(a.leadID), a.campaignID, String(a.callsToday), a.fullName, a.userGroup,
-                 String(a.userLevel), a.pauseCode, a.subStatus, a.phoneNumber, a.vendorLeadCode, a.sessionID]
-        if ip, let addr = a.computerIP { f.append(addr) }
+        // include_ip=YES: the column is in the header; a row has it only for a login record older than two
+        // days, which the simulator never has.
+        let ip = p["include_ip"] == "YES" ? ["computer_ip"] : []
+        if p["header"] == "YES" { out += (agentStatusHeader + ip).joined(separator: d) + "\n" }
+        let f = [a.status, a.callerID, String(row.leadID), a.campaignID, String(a.callsToday), a.fullName, a.userGroup,
+                 String(a.userLevel), a.pauseCode, row.subStatus, a.phoneNumber, a.vendorLeadCode, a.sessionID]
         out += f.joined(separator: d) + "\n"
         return Reply(text: out)
     }
@@ -146,17 +154,28 @@ public enum VICIdialText {
     static let loggedInHeader = ["user", "campaign_id", "session_id", "status", "lead_id", "callerid", "calls_today",
                                  "full_name", "user_group", "user_level"]
 
-    /// A `logged_in_agents` body for these rows (not the `NO LOGGED IN AGENTS` error: `rows` must not be empty).
+    /// A `logged_in_agents` body for these rows (not the `NO LOGGED IN AGENTS` error: `rows` must not be
+    /// empty), sub-statuses derived among the rows themselves.
     public static func loggedInAgents(_ rows: [SimAgent], delimiter d: String, header: Bool, subStatus: Bool) -> String {
+        let byLead = rows.reduce(into: [Int64: Int]()) { if $1.status == "INCALL", $1.leadID > 0 { $0[$1.leadID, default: 0] += 1 } }
+        return render(rows.map { a in
+            let s = a.shown(sharingLead: byLead[a.leadID] ?? 0)
+            return (a, s.subStatus, s.leadID)
+        }, delimiter: d, header: header, subStatus: subStatus)
+    }
+
+    static func render(_ rows: [(agent: SimAgent, subStatus: String, leadID: Int64)], delimiter d: String, header: Bool,
+                       subStatus: Bool) -> String {
         var out = ""
         if header {
             out += (loggedInHeader + (subStatus ? ["pause_code", "sub_status"] : [])).joined(separator: d) + "\n"
         }
-        for a in rows {
-            let lead = (a.subStatus == "PREVIEW" && !subStatus) ? 0 : a.leadID
+        for (a, sub, shownLead) in rows {
+            // Without show_sub_status VICIdial does not look up the preview lead.
+            let lead = (sub == "PREVIEW" && !subStatus) ? 0 : shownLead
             var f = [a.user, a.campaignID, a.sessionID, a.status, String(lead), a.callerID, String(a.callsToday),
                      a.fullName, a.userGroup, String(a.userLevel)]
-            if subStatus { f += [a.pauseCode, a.subStatus] }
+            if subStatus { f += [a.pauseCode, sub] }
             out += f.joined(separator: d) + "\n"
         }
         return out

@@ -45,8 +45,8 @@ public final class SimulatorServer: Sendable {
     /// Binds, starts serving in the background, and returns once the port is open.
     public static func start(_ config: SimulatorConfiguration, logger: Logger = Logger(label: "simulator")) async throws -> SimulatorServer {
         var floor = Floor(agents: config.agents, seed: config.seed, loggedIn: config.startLoggedIn)
-        floor.auth.user = config.apiUser
-        floor.auth.password = config.apiPassword
+        floor.accounts = [config.apiUser: SimAccount(user: config.apiUser, password: config.apiPassword)]
+        floor.primary = config.apiUser
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -108,9 +108,14 @@ public final class SimulatorServer: Sendable {
             return Reply(status: 404, text: "<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n")
         }
         var params = Self.form(query)
-        if method == "POST" { params.merge(Self.form(String(decoding: body, as: UTF8.self))) { a, _ in a } }
-        let now = Date()
-        return floor.withLock { NonAgentAPI.answer(params, floor: &$0, now: now) }
+        // PHP's $_REQUEST: POST fields override the query's.
+        if method == "POST" { params.merge(Self.form(String(decoding: body, as: UTF8.self))) { _, b in b } }
+        let passInURL = Self.form(query)["pass"] != nil
+        return floor.withLock { floor in
+            floor.methods[method, default: 0] += 1
+            if passInURL { floor.passInURL += 1 }
+            return NonAgentAPI.answer(params, floor: &floor, now: Date().addingTimeInterval(floor.clockOffset))
+        }
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
@@ -153,7 +158,7 @@ public final class SimulatorServer: Sendable {
         for pair in s.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = decode(kv[0])
-            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
+            out[key] = kv.count > 1 ? decode(kv[1]) : ""  // PHP keeps the last of a repeated key
         }
         return out
     }

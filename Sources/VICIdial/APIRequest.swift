@@ -1,5 +1,5 @@
-/// Builds non-agent API URLs. The password travels in the query string, so every URL also has a
-/// redacted twin for anything a person or a log may see.
+/// One non-agent API call: its function and fields. It is sent as an `application/x-www-form-urlencoded`
+/// POST body, so neither the password nor anything else reaches a web server's or proxy's access log.
 struct APIRequest {
     var function: String
     var fields: [(String, String)]
@@ -13,17 +13,17 @@ struct APIRequest {
     }
 
     static func agentStatus(_ s: VICIdialSource, agent: String) -> APIRequest {
-        var fields: [(String, String)] = [("agent_user", agent), ("stage", s.stage.rawValue), ("include_ip", "YES")]
+        var fields: [(String, String)] = [("agent_user", agent), ("stage", s.stage.rawValue)]
         if s.header { fields.append(("header", "YES")) }
         return APIRequest(function: "agent_status", fields: fields)
     }
 
-    func url(for s: VICIdialSource, redacted: Bool = false) -> String {
+    /// The form body: `source`, `user`, `pass`, `function`, then the function's fields.
+    func form(for s: VICIdialSource) -> String {
         var q = "source=" + Self.percentEncode(s.apiSource) + "&user=" + Self.percentEncode(s.user)
-            + "&pass=" + (redacted ? "REDACTED" : Self.percentEncode(s.password))
-            + "&function=" + Self.percentEncode(function)
+            + "&pass=" + Self.percentEncode(s.password) + "&function=" + Self.percentEncode(function)
         for (k, v) in fields { q += "&" + k + "=" + Self.percentEncode(v) }
-        return s.url + (s.url.contains("?") ? "&" : "?") + q
+        return q
     }
 
     static func percentEncode(_ s: String) -> String {

@@ -3,6 +3,8 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// A failure class, stable enough for metrics labels and `vicidial.source.down` events.
     public enum Reason: String, Sendable, CaseIterable {
         case loginIncorrect = "login_incorrect"
+        /// The right password, refused because two-factor authentication is on for the API user.
+        case twoFactor = "two_factor_required"
         case lockedOut = "locked_out"
         case ipBlocked = "ip_blocked"
         case permissionDenied = "permission_denied"
@@ -12,6 +14,10 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case timeout
         case transport
         case unparseable
+        /// The answer was larger than `max_response_bytes`; the rest was not read.
+        case tooLarge = "too_large"
+        /// The answer looked complete but was not believable (a header with no row, a floor cut short).
+        case suspicious
     }
 
     public var reason: Reason
@@ -26,7 +32,7 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Repeating these cannot succeed and may lock the API user out: back off for minutes.
     public var isCredentialProblem: Bool {
         switch reason {
-        case .loginIncorrect, .lockedOut, .ipBlocked, .permissionDenied: true
+        case .loginIncorrect, .twoFactor, .lockedOut, .ipBlocked, .permissionDenied: true
         default: false
         }
     }
@@ -37,12 +43,17 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .loginIncorrect:
             "VICIdial refused the API user's login (wrong password, or user level below 7). Fix the credentials; "
                 + "retrying slowly so the account is not locked out."
+        case .twoFactor:
+            "VICIdial asks the API user for two-factor authentication, which the API cannot give: exempt this "
+                + "API user from two-factor auth (its user group's 2FA override). The password itself was accepted."
         case .lockedOut:
             "VICIdial locked the API user after too many failed logins; it unlocks after 15 minutes."
         case .ipBlocked: "VICIdial does not allow API calls from this machine's IP address."
         case .permissionDenied:
             "The API user lacks the permission for this function (needs user level 7+, view_reports and API access)."
-        case .agentNotFound: "A watched agent does not exist on this VICIdial server: check the source's agents list."
+        case .agentNotFound:
+            "VICIdial answers AGENT NOT FOUND: the user does not exist, or the API user may not see its user group "
+                + "(admin_viewable_groups). Check the source's agents list and the API user's viewable groups."
         default: message
         }
     }

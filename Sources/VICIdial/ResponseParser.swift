@@ -32,6 +32,10 @@ public enum ResponseParser {
         guard layout.user >= 0, layout.status >= 0 else {
             return .failure(PollFailure(.unparseable, "header line lacks the user or status column"))
         }
+        // VICIdial answers NO LOGGED IN AGENTS for an empty floor: a header alone is a body cut short.
+        guard !rows.isEmpty else {
+            return .failure(PollFailure(.suspicious, "a header line with no agent row (VICIdial never sends that)"))
+        }
         // Builds before 2.14 without show_sub_status support print 10 columns.
         let legacy = Layout(Array(loggedInColumns.prefix(10)), positional: true)
         var agents: [AgentState] = []
@@ -93,6 +97,7 @@ public enum ResponseParser {
 
     /// Classifies an `ERROR:` line that is a failure (not an empty floor or a logged-out agent).
     static func classify(_ line: String) -> PollFailure {
+        if line.hasPrefix("ERROR: Login incorrect"), line.contains("|2FA|") { return PollFailure(.twoFactor, line) }
         let rules: [(String, PollFailure.Reason)] = [
             ("ERROR: Login incorrect", .loginIncorrect),
             ("ERROR: Too many login attempts", .lockedOut),
@@ -130,7 +135,7 @@ public enum ResponseParser {
             return .failure(PollFailure(.unparseable, "an HTML page instead of API text: \(snippet(body, password: password))"))
         }
         if !endsWithNewline && !head.hasPrefix("ERROR:") {
-            return .failure(PollFailure(.unparseable, "the body ends inside a line (truncated?)"))
+            return .failure(PollFailure(.unparseable, "the body ends inside a line: the answer was cut short"))
         }
         return .success(lines)
     }
@@ -146,14 +151,15 @@ public enum ResponseParser {
         return Redactor.redact(text, password: password)
     }
 
+    /// The first characters of an unexpected body, redacted before they are cut (so no prefix of the
+    /// password survives at the cut).
     static func snippet(_ body: [UInt8], password: String) -> String {
-        var text = String(decoding: body.prefix(300), as: UTF8.self)
+        var text = Redactor.redact(String(decoding: body.prefix(4096), as: UTF8.self), password: password)
         if let t = text.range(of: "<title>", options: .caseInsensitive),
            let e = text.range(of: "</title>", options: .caseInsensitive, range: t.upperBound..<text.endIndex) {
             text = "title " + String(text[t.upperBound..<e.lowerBound])
         }
-        let flat = String(text.map { $0.isNewline ? " " : $0 }.prefix(120))
-        return Redactor.redact(flat, password: password)
+        return String(text.map { $0.isNewline ? " " : $0 }.prefix(120))
     }
 
     private static func looksLikeIP(_ f: ArraySlice<UInt8>) -> Bool {
@@ -199,7 +205,7 @@ struct Layout {
     /// Taken from the API docs rather than a header line.
     let positional: Bool
     let user, status, subStatus, pauseCode, leadID, callerID, campaignID, sessionID, callsToday: Int
-    let fullName, userGroup, userLevel, phoneNumber, vendorLeadCode, computerIP: Int
+    let fullName, userGroup, userLevel, phoneNumber, vendorLeadCode: Int
 
     var count: Int { names.count }
 
@@ -211,7 +217,7 @@ struct Layout {
         pauseCode = at("pause_code"); leadID = at("lead_id"); callerID = at("callerid", "call_id")
         campaignID = at("campaign_id"); sessionID = at("session_id"); callsToday = at("calls_today")
         fullName = at("full_name"); userGroup = at("user_group"); userLevel = at("user_level")
-        phoneNumber = at("phone_number"); vendorLeadCode = at("vendor_lead_code"); computerIP = at("computer_ip")
+        phoneNumber = at("phone_number"); vendorLeadCode = at("vendor_lead_code")
     }
 
     /// Builds the agent of one folded row. `fixedUser` is the requested agent of an `agent_status` answer,
@@ -243,8 +249,7 @@ struct Layout {
                 campaignID: text(campaignID), sessionID: text(sessionID),
                 callsToday: Int(try number(callsToday, "calls_today")), fullName: text(fullName),
                 userGroup: text(userGroup), userLevel: Int(try number(userLevel, "user_level")),
-                phoneNumber: watch ? text(phoneNumber) : nil, vendorLeadCode: watch ? text(vendorLeadCode) : nil,
-                computerIP: watch ? text(computerIP) : nil))
+                phoneNumber: watch ? text(phoneNumber) : nil, vendorLeadCode: watch ? text(vendorLeadCode) : nil))
         } catch {
             return .failure(error)
         }

@@ -20,6 +20,20 @@ public struct VICIdialSource: Sendable {
         }
     }
 
+    /// When to ask `agent_status` about an agent who vanished from a `logged_in_agents` answer, before
+    /// calling it a logout.
+    public enum VerifyLogouts: String, Sendable, CaseIterable {
+        /// When the source filters by campaign or user group (a vanished row may be a move).
+        case auto
+        /// Always: for an API user restricted by `allowed_campaigns` or `admin_viewable_groups`.
+        case always
+        /// Never: every vanished row is a logout.
+        case never
+    }
+
+    /// The shortest interval between polls: VICIdial is someone's production server.
+    public static let minimumInterval = 0.25
+
     public var name: String
     /// The full `…/vicidial/non_agent_api.php` URL.
     public var url: String
@@ -39,7 +53,7 @@ public struct VICIdialSource: Sendable {
     /// Seconds allowed for one request, connection included.
     public var timeout: Double
     public var connectTimeout: Double
-    /// The `source` field VICIdial logs for each request (2-20 of `[-_0-9a-zA-Z]`).
+    /// The `source` field VICIdial logs for each request (2-20 of `[0-9a-zA-Z]`).
     public var apiSource: String
     /// `agent_status` requests in flight at once.
     public var concurrency: Int
@@ -49,12 +63,18 @@ public struct VICIdialSource: Sendable {
     public var authBackoff: Double
     public var authBackoffMax: Double
     public var caFile: String?
+    public var verifyLogouts: VerifyLogouts
+    /// The most bytes of one answer kept; a larger answer is a failed poll (`too_large`).
+    public var maxResponseBytes: Int
 
     public init(name: String, url: String, user: String, password: String, mode: Mode = .loggedInAgents,
                 campaigns: [String] = [], userGroups: [String] = [], agents: [String] = [],
                 stage: Stage = .tab, header: Bool = true, interval: Double = 1, timeout: Double = 5,
                 connectTimeout: Double = 3, apiSource: String = "vicinotify", concurrency: Int = 4,
-                downAfter: Int = 3, authBackoff: Double = 300, authBackoffMax: Double = 3600, caFile: String? = nil) {
+                downAfter: Int = 3, authBackoff: Double = 300, authBackoffMax: Double = 3600, caFile: String? = nil,
+                verifyLogouts: VerifyLogouts = .auto, maxResponseBytes: Int = 32 << 20) {
+        self.verifyLogouts = verifyLogouts
+        self.maxResponseBytes = maxResponseBytes
         self.name = name
         self.url = url
         self.user = user
@@ -74,6 +94,15 @@ public struct VICIdialSource: Sendable {
         self.authBackoff = authBackoff
         self.authBackoffMax = authBackoffMax
         self.caFile = caFile
+    }
+
+    /// Whether a vanished agent is checked with `agent_status` before it counts as logged out.
+    public var verifiesLogouts: Bool {
+        switch verifyLogouts {
+        case .auto: !campaigns.isEmpty || !userGroups.isEmpty
+        case .always: true
+        case .never: false
+        }
     }
 
     /// `scheme://host[:port]` of `url`, for the CloudEvents `source` attribute.

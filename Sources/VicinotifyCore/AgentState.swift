@@ -15,16 +15,15 @@ public struct AgentState: Sendable, Hashable {
     public var fullName: String
     public var userGroup: String
     public var userLevel: Int
-    /// Only `agent_status` reports these three; `nil` when the source cannot know them.
+    /// Only `agent_status` reports these two; `nil` when the source cannot know them.
     public var phoneNumber: String?
     public var vendorLeadCode: String?
-    public var computerIP: String?
 
     public init(
         user: String, status: String, subStatus: String = "", pauseCode: String = "", leadID: Int64 = 0,
         callerID: String = "", campaignID: String = "", sessionID: String = "", callsToday: Int = 0,
         fullName: String = "", userGroup: String = "", userLevel: Int = 1,
-        phoneNumber: String? = nil, vendorLeadCode: String? = nil, computerIP: String? = nil
+        phoneNumber: String? = nil, vendorLeadCode: String? = nil
     ) {
         self.user = user
         self.status = status
@@ -40,10 +39,18 @@ public struct AgentState: Sendable, Hashable {
         self.userLevel = userLevel
         self.phoneNumber = phoneNumber
         self.vendorLeadCode = vendorLeadCode
-        self.computerIP = computerIP
     }
 
     public static let paused = "PAUSED"
+
+    /// The type of the current call, read from the call id's prefix as VICIdial's real-time report does.
+    public var callType: CallType { CallType(callerID: callerID) }
+
+    /// Whether `other` is the same state (status, sub-status, pause code) as far as time in state goes:
+    /// a new call, a campaign move or an edit of the user do not restart the clock.
+    public func isSameState(as other: AgentState) -> Bool {
+        status == other.status && subStatus == other.subStatus && pauseCode == other.pauseCode
+    }
 
     /// The fields whose values differ between `self` and `other`, in `AgentField.allCases` order.
     public func changedFields(to other: AgentState) -> [AgentField] {
@@ -61,7 +68,6 @@ public struct AgentState: Sendable, Hashable {
         if userLevel != other.userLevel { out.append(.userLevel) }
         if sessionID != other.sessionID { out.append(.sessionID) }
         if callsToday != other.callsToday { out.append(.callsToday) }
-        if computerIP != other.computerIP { out.append(.computerIP) }
         return out
     }
 }
@@ -71,7 +77,7 @@ public enum AgentField: String, Sendable, CaseIterable {
     case status, subStatus = "sub_status", pauseCode = "pause_code"
     case leadID = "lead_id", callerID = "callerid", phoneNumber = "phone_number", vendorLeadCode = "vendor_lead_code"
     case campaignID = "campaign_id", userGroup = "user_group", fullName = "full_name", userLevel = "user_level"
-    case sessionID = "session_id", callsToday = "calls_today", computerIP = "computer_ip"
+    case sessionID = "session_id", callsToday = "calls_today"
 
     /// Which event type a change of this field implies, before priorities are applied.
     public var eventType: EventType {

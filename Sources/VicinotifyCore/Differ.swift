@@ -1,11 +1,21 @@
-/// An agent state and the time of the poll that first observed it.
+/// An agent state and when that state began: the status, sub-status and pause code, not the last change
+/// of any field, so a new call or an edit of the user does not restart the clock (as VICIdial's real-time
+/// report counts time in state).
 public struct ObservedAgent: Sendable, Hashable {
     public var state: AgentState
+    /// When the state began, as observed; when `sinceKnown` is false, when it was first observed.
     public var since: Timestamp
-    public init(state: AgentState, since: Timestamp) {
+    /// False when the state began before vicinotify could see it (the first poll, or a poll after a gap).
+    public var sinceKnown: Bool
+
+    public init(state: AgentState, since: Timestamp, sinceKnown: Bool = true) {
         self.state = state
         self.since = since
+        self.sinceKnown = sinceKnown
     }
+
+    /// The state's start for consumers: `nil` when unknown.
+    public var stateSince: Timestamp? { sinceKnown ? since : nil }
 }
 
 /// The agents of one source as last observed, in server order, indexed by user: the differ.
@@ -35,40 +45,40 @@ public struct AgentFloor: Sendable {
     /// - Parameters:
     ///   - current: the rows of the new snapshot in server order; for a user listed twice the first row counts.
     ///   - time: when the poll that produced `current` completed.
-    /// - Returns: at most one change per agent: new and changed agents in `current` order, then logouts
-    ///   sorted by user.
-    public mutating func update(to current: [AgentState], at time: Timestamp) -> [AgentChange] {
+    ///   - afterGap: changes may have happened unseen before this poll: new states get no known start.
+    ///   - keeping: users absent from `current` who are still logged in out of view: kept as they were.
+    /// - Returns: at most one change per agent, except a new login session (a new `session_id`), which is a
+    ///   `logged_out` then a `logged_in`: new and changed agents in `current` order, then logouts sorted by user.
+    public mutating func update(to current: [AgentState], at time: Timestamp, afterGap: Bool = false,
+                                keeping: Set<String> = []) -> [AgentChange] {
         var changes: [AgentChange] = []
-        if current.count == rows.count, sameRoster(current) {
+        if keeping.isEmpty, current.count == rows.count, sameRoster(current) {
             for i in current.indices where rows[i].state != current[i] {
-                changes.append(Self.change(from: rows[i], to: current[i], at: time))
-                rows[i] = ObservedAgent(state: current[i], since: time)
+                rows[i] = Self.changes(from: rows[i], to: current[i], at: time, afterGap: afterGap, into: &changes)
             }
             return changes
         }
         var nextRows: [ObservedAgent] = []
-        var nextIndex = [String: Int](minimumCapacity: current.count)
-        nextRows.reserveCapacity(current.count)
+        var nextIndex = [String: Int](minimumCapacity: current.count + keeping.count)
+        nextRows.reserveCapacity(current.count + keeping.count)
         for state in current where nextIndex[state.user] == nil {
             nextIndex[state.user] = nextRows.count
             guard let before = self[state.user] else {
-                changes.append(AgentChange(type: .loggedIn, previous: nil, current: state, changed: [],
-                                           previousStateSeconds: nil))
-                nextRows.append(ObservedAgent(state: state, since: time))
+                let now = ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
+                changes.append(.loggedIn(now))
+                nextRows.append(now)
                 continue
             }
-            if before.state == state {
-                nextRows.append(before)
-            } else {
-                changes.append(Self.change(from: before, to: state, at: time))
-                nextRows.append(ObservedAgent(state: state, since: time))
-            }
+            nextRows.append(before.state == state
+                ? before : Self.changes(from: before, to: state, at: time, afterGap: afterGap, into: &changes))
+        }
+        for user in keeping where nextIndex[user] == nil {
+            guard let kept = self[user] else { continue }
+            nextIndex[user] = nextRows.count
+            nextRows.append(kept)
         }
         let gone = rows.filter { nextIndex[$0.state.user] == nil }.sorted { $0.state.user < $1.state.user }
-        for before in gone {
-            changes.append(AgentChange(type: .loggedOut, previous: before.state, current: nil, changed: [],
-                                       previousStateSeconds: max(0, time.seconds(since: before.since))))
-        }
+        for before in gone { changes.append(.loggedOut(before, at: time)) }
         rows = nextRows
         index = nextIndex
         return changes
@@ -83,10 +93,35 @@ public struct AgentFloor: Sendable {
         }
     }
 
-    private static func change(from before: ObservedAgent, to state: AgentState, at time: Timestamp) -> AgentChange {
+    /// Appends the changes from `before` to `state` and returns the agent as now observed.
+    private static func changes(from before: ObservedAgent, to state: AgentState, at time: Timestamp, afterGap: Bool,
+                                into changes: inout [AgentChange]) -> ObservedAgent {
+        if before.state.sessionID != state.sessionID {
+            let now = ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
+            changes.append(.loggedOut(before, at: time))
+            changes.append(.loggedIn(now))
+            return now
+        }
+        let now = before.state.isSameState(as: state)
+            ? ObservedAgent(state: state, since: before.since, sinceKnown: before.sinceKnown)
+            : ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
         let changed = before.state.changedFields(to: state)
-        return AgentChange(type: changed.lazy.map(\.eventType).min()!, previous: before.state, current: state,
-                           changed: changed, previousStateSeconds: max(0, time.seconds(since: before.since)))
+        changes.append(AgentChange(type: changed.lazy.map(\.eventType).min()!, previous: before.state, current: state,
+                                   changed: changed, previousStateSeconds: max(0, time.seconds(since: before.since)),
+                                   since: now.since, sinceKnown: now.sinceKnown))
+        return now
+    }
+}
+
+extension AgentChange {
+    static func loggedIn(_ now: ObservedAgent) -> AgentChange {
+        AgentChange(type: .loggedIn, previous: nil, current: now.state, changed: [], previousStateSeconds: nil,
+                    since: now.since, sinceKnown: now.sinceKnown)
+    }
+
+    static func loggedOut(_ before: ObservedAgent, at time: Timestamp) -> AgentChange {
+        AgentChange(type: .loggedOut, previous: before.state, current: nil, changed: [],
+                    previousStateSeconds: max(0, time.seconds(since: before.since)), since: time, sinceKnown: false)
     }
 }
 

@@ -23,17 +23,27 @@ public struct AgentChange: Sendable, Equatable {
     public var current: AgentState?
     /// Fields that differ; empty for `logged_in` and `logged_out`.
     public var changed: [AgentField]
-    /// How long `previous` was observed; `nil` for `logged_in`.
+    /// How long the state of `previous` (status, sub-status, pause code) lasted; `nil` for `logged_in`.
     public var previousStateSeconds: Double?
+    /// When the state of `current` began, or was first observed when `sinceKnown` is false.
+    public var since: Timestamp
+    /// Whether `since` is when the state began (false after a gap, and for `logged_out`).
+    public var sinceKnown: Bool
 
     public init(type: EventType, previous: AgentState?, current: AgentState?, changed: [AgentField],
-                previousStateSeconds: Double?) {
+                previousStateSeconds: Double?, since: Timestamp = Timestamp(millisecondsSince1970: 0),
+                sinceKnown: Bool = false) {
         self.type = type
         self.previous = previous
         self.current = current
         self.changed = changed
         self.previousStateSeconds = previousStateSeconds
+        self.since = since
+        self.sinceKnown = sinceKnown
     }
+
+    /// When the current state began, for the event's `state_since`: `nil` when unknown or logged out.
+    public var stateSince: Timestamp? { sinceKnown && current != nil ? since : nil }
 
     public var user: String { (current ?? previous)!.user }
 }

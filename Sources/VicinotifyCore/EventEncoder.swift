@@ -39,6 +39,12 @@ public enum EventEncoder {
         }
         w.raw("],\"previous_state_seconds\":")
         if let s = c.previousStateSeconds { w.seconds(s) } else { w.raw("null") }
+        w.raw(",\"state_since\":")
+        if let t = c.stateSince {
+            w.raw("\""); t.appendRFC3339(to: &w.bytes); w.raw("\"")
+        } else {
+            w.raw("null")
+        }
         w.raw(afterGap ? ",\"after_gap\":true}" : ",\"after_gap\":false}")
     }
 
@@ -49,6 +55,7 @@ public enum EventEncoder {
         w.raw(",\"pause_code\":"); w.string(s.pauseCode)
         w.raw(",\"lead_id\":"); w.int(s.leadID)
         w.raw(",\"callerid\":"); w.string(s.callerID)
+        w.raw(",\"call_type\":"); w.string(s.callType.rawValue)
         w.raw(",\"campaign_id\":"); w.string(s.campaignID)
         w.raw(",\"user_group\":"); w.string(s.userGroup)
         w.raw(",\"full_name\":"); w.string(s.fullName)
@@ -57,7 +64,6 @@ public enum EventEncoder {
         w.raw(",\"calls_today\":"); w.int(Int64(s.callsToday))
         if let v = s.phoneNumber { w.raw(",\"phone_number\":"); w.string(v) }
         if let v = s.vendorLeadCode { w.raw(",\"vendor_lead_code\":"); w.string(v) }
-        if let v = s.computerIP { w.raw(",\"computer_ip\":"); w.string(v) }
         w.raw("}")
     }
 

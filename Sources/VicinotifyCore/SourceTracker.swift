@@ -31,8 +31,9 @@ public struct SourceTracker: Sendable {
         self.ids = EventIDGenerator(seed: idSeed)
     }
 
-    /// A successful poll: `current` is every agent the source reports logged in, in server order.
-    public mutating func observe(_ current: [AgentState], at time: Timestamp) -> [Event] {
+    /// A successful poll: `current` is every agent the source reports logged in, in server order;
+    /// `keeping` names agents that are logged in out of the source's view, kept at their last state.
+    public mutating func observe(_ current: [AgentState], keeping: Set<String> = [], at time: Timestamp) -> [Event] {
         var events: [Event] = []
         if isDown, let since = firstFailureAt {
             events.append(healthEvent(.sourceUp, SourceHealthChange(
@@ -42,8 +43,8 @@ public struct SourceTracker: Sendable {
         isDown = false
         consecutiveFailures = 0
         firstFailureAt = nil
-        let changes = floor.update(to: current, at: time)
         let afterGap = gap
+        let changes = floor.update(to: current, at: time, afterGap: afterGap, keeping: keeping)
         gap = false
         events.reserveCapacity(events.count + changes.count)
         for change in changes {

@@ -19,6 +19,7 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         do {
             let c = try Configuration.load(path: config)
+            for warning in c.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             print("\(config): OK (\(c.sources.count) source\(c.sources.count == 1 ? "" : "s"); sinks: \(c.sinkNames.joined(separator: ", ")); state in \(c.stateDirectory))")
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))

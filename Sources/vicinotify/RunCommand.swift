@@ -8,7 +8,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon: poll every configured source and deliver events to the sinks.",
         discussion: """
-            SIGINT or SIGTERM stops polling, delivers what was already polled (for at most --drain-timeout),
+            SIGINT, SIGTERM or SIGHUP stops polling, delivers what was already polled (for at most --drain-timeout),
             and exits 0. A second signal exits at once.
 
             Example:
@@ -26,6 +26,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    func validate() throws {
+        guard drainTimeout.isFinite, (0...3600).contains(drainTimeout) else {
+            throw ValidationError("--drain-timeout must be a number of seconds from 0 to 3600")
+        }
+    }
+
     func run() async throws {
         let logger = logging.bootstrap()
         Termination.install(logger: logger)
@@ -36,6 +42,7 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
         }
+        for warning in configuration.warnings { logger.warning("\(warning)") }
         let daemon = Daemon(configuration: configuration, sinks: Self.sinks(for: configuration, logger: logger), logger: logger)
         let once = self.once
         let drain = drainTimeout

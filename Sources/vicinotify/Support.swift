@@ -53,7 +53,8 @@ struct FloorOptions: ParsableArguments {
     }
 }
 
-/// SIGINT and SIGTERM: the first cancels the work (a graceful stop), the second exits at once.
+/// SIGINT, SIGTERM and SIGHUP: the first cancels the work (a graceful stop; SIGHUP does not reload),
+/// the second exits at once.
 /// Install before starting the work: a signal that arrives first is remembered, never lost.
 enum Termination {
     /// Keeps the signal sources alive; written once, before any signal is handled.
@@ -68,8 +69,9 @@ enum Termination {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)  // first: libdispatch installs its own handler when the source resumes
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {

@@ -113,7 +113,7 @@ import VicinotifyCore
         #expect(!logs.text.contains("the-right-one"))
         let down = await sink.events.jsonObjects.first
         #expect(((down?["data"] as? [String: Any])?["reason"] as? String) == "login_incorrect")
-        #expect(((down?["data"] as? [String: Any])?["url"] as? String)?.contains("pass=REDACTED") == true)
+        #expect(((down?["data"] as? [String: Any])?["url"] as? String) == sim.apiURL, "no credentials in the URL")
     }
 
     @Test func severalSourcesEachOnTheirOwnSchedule() async throws {

@@ -97,17 +97,17 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
                 ($0.user, AgentRecord.decode($0.state, user: $0.user)?.status ?? "damaged")
             })
         }
-        let start = try #require(SnapshotBlock.applying(a.map { ($0.user, $0) }, since: 1, to: []))
+        let start = try #require(SnapshotBlock.applying(a.map { ($0.user, $0, 1) }, to: []))
         #expect(records(start) == ["a0": "READY", "a1": "READY", "a2": "READY", "a3": "READY"])
         var paused = a[1]
         paused.status = "PAUSED"
         var incall = a[1]
         incall.status = "INCALL"
-        let next = SnapshotBlock.applying([("a1", paused), ("a2", nil), ("a9", nil), ("a1", incall), ("a4", a[0])],
-                                          since: 2, to: start)
+        let next = SnapshotBlock.applying([("a1", paused, 2), ("a2", nil, 2), ("a9", nil, 2), ("a1", incall, 2), ("a4", a[0], 2)],
+                                          to: start)
         #expect(records(next) == ["a0": "READY", "a1": "INCALL", "a3": "READY", "a4": "READY"],
                 "a later change of a1 wins, a2 logs out, a9 was never there, a4 is new")
-        #expect(SnapshotBlock.applying([], since: 3, to: Array(start.dropLast())) == nil, "a truncated block is damaged")
+        #expect(SnapshotBlock.applying([], to: Array(start.dropLast())) == nil, "a truncated block is damaged")
     }
 
     @Test func cursorsRetriesDeadLettersAndPruning() async throws {

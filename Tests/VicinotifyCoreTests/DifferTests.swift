@@ -46,8 +46,8 @@ private func diff(_ before: [AgentState], _ after: [AgentState]) -> [AgentChange
              after: agent(status: "INCALL", lead: 6, callerID: "B"), type: .callChanged, changed: [.leadID, .callerID]),
         Case(name: "campaign move", before: agent(), after: agent(campaign: "SUPPORT"), type: .updated, changed: [.campaignID]),
         Case(name: "calls today", before: agent(), after: agent(calls: 1), type: .updated, changed: [.callsToday]),
-        Case(name: "group and session", before: agent(), after: agent(group: "X", session: "8600099"),
-             type: .updated, changed: [.userGroup, .sessionID]),
+        Case(name: "group and name", before: agent(), after: agent(group: "X", name: "Bea"),
+             type: .updated, changed: [.userGroup, .fullName]),
         Case(name: "status beats call beats update", before: agent(),
              after: agent(status: "QUEUE", lead: 9, campaign: "SUPPORT"), type: .statusChanged,
              changed: [.status, .leadID, .campaignID]),
@@ -84,6 +84,79 @@ private func diff(_ before: [AgentState], _ after: [AgentState]) -> [AgentChange
         #expect(changes.first?.previousStateSeconds == 12.5)
     }
 
+    @Test func aNewSessionIsALogoutThenALogin() {
+        let changes = diff([agent(status: "INCALL", lead: 5)], [agent(status: "PAUSED", pause: "LOGIN", session: "8600077")])
+        #expect(changes.map(\.type) == [.loggedOut, .loggedIn])
+        #expect(changes[0].previous?.status == "INCALL")
+        #expect(changes[0].current == nil)
+        #expect(changes[1].previous == nil)
+        #expect(changes[1].current?.sessionID == "8600077")
+        #expect(changes[0].previousStateSeconds == 42.0)
+    }
+
+    struct Step: Sendable {
+        var at: Int64  // seconds after t0
+        var state: AgentState
+        var type: EventType?
+        var previousStateSeconds: Double?
+    }
+
+    /// Time in state as the real-time report counts it: from the last change of status, sub-status or
+    /// pause code, whatever else changes in between.
+    static let timeInState: [(String, [Step])] = [
+        ("calls inside one INCALL state", [
+            Step(at: 0, state: agent(status: "INCALL", lead: 1, callerID: "V1"), type: .loggedIn),
+            Step(at: 10, state: agent(status: "INCALL", lead: 2, callerID: "V2"), type: .callChanged, previousStateSeconds: 10),
+            Step(at: 25, state: agent(status: "INCALL", lead: 2, callerID: "V2", calls: 1), type: .updated, previousStateSeconds: 25),
+            Step(at: 40, state: agent(status: "PAUSED", pause: "", lead: 2, calls: 1), type: .statusChanged, previousStateSeconds: 40),
+        ]),
+        ("edits inside one PAUSED state, then a code", [
+            Step(at: 0, state: agent(status: "PAUSED", pause: ""), type: .loggedIn),
+            Step(at: 5, state: agent(status: "PAUSED", pause: "", campaign: "SUPPORT"), type: .updated, previousStateSeconds: 5),
+            Step(at: 9, state: agent(status: "PAUSED", pause: "", campaign: "SUPPORT", name: "Bea"), type: .updated, previousStateSeconds: 9),
+            Step(at: 12, state: agent(status: "PAUSED", pause: "BRK2", campaign: "SUPPORT", name: "Bea"), type: .statusChanged,
+                 previousStateSeconds: 12),
+            Step(at: 20, state: agent(status: "READY", campaign: "SUPPORT", name: "Bea"), type: .statusChanged, previousStateSeconds: 8),
+        ]),
+        ("no change keeps counting", [
+            Step(at: 0, state: agent(status: "READY"), type: .loggedIn),
+            Step(at: 3, state: agent(status: "READY")),
+            Step(at: 7, state: agent(status: "READY", sub: "RING"), type: .statusChanged, previousStateSeconds: 7),
+        ]),
+    ]
+
+    @Test(arguments: timeInState)
+    func timeInStateCountsFromTheStatesStart(_ name: String, _ steps: [Step]) {
+        var floor = AgentFloor()
+        for (n, step) in steps.enumerated() {
+            let at = t0.adding(milliseconds: step.at * 1000)
+            let changes = floor.update(to: [step.state], at: at, afterGap: n == 0)
+            #expect(changes.map(\.type) == (step.type.map { [$0] } ?? []), "\(name) step \(n)")
+            #expect(changes.first?.previousStateSeconds == step.previousStateSeconds, "\(name) step \(n)")
+        }
+        // The state began when last observed changing; the first state was already there: unknown.
+        let began = steps.dropFirst().last { $0.type == .statusChanged }
+        #expect(floor["agent001"]?.stateSince == began.map { t0.adding(milliseconds: $0.at * 1000) })
+    }
+
+    @Test func stateSinceIsUnknownAfterAGapAndKnownWhenSeen() {
+        var floor = AgentFloor()
+        let first = floor.update(to: [agent(status: "READY")], at: t0, afterGap: true)
+        #expect(first[0].stateSince == nil, "already READY at the first poll: its start was not seen")
+        let seen = floor.update(to: [agent(status: "QUEUE")], at: t1)
+        #expect(seen[0].stateSince == t1)
+        let call = floor.update(to: [agent(status: "QUEUE", lead: 4)], at: t1.adding(milliseconds: 5000))
+        #expect(call[0].stateSince == t1, "a call change does not restart the state")
+    }
+
+    @Test func outOfViewAgentsAreKeptWithoutALogout() {
+        var floor = AgentFloor()
+        _ = floor.update(to: [agent("a"), agent("b")], at: t0)
+        #expect(floor.update(to: [agent("a")], at: t1, keeping: ["b"]).isEmpty)
+        #expect(floor["b"] != nil)
+        #expect(floor.update(to: [agent("a")], at: t1).map(\.type) == [.loggedOut])
+    }
+
     @Test func logoutsComeLastSortedByUser() {
         let before = [agent("c"), agent("a"), agent("b")]
         let changes = diff(before, [agent("d"), agent("b", status: "QUEUE")])
@@ -109,7 +182,8 @@ private func diff(_ before: [AgentState], _ after: [AgentState]) -> [AgentChange
         for i in 0..<size where rng.next() % 4 != 0 {
             out.append(agent("agent\(i)", status: statuses[Int(rng.next() % 5)], sub: rng.next() % 3 == 0 ? "DEAD" : "",
                              pause: ["LOGIN", "BRK2", ""][Int(rng.next() % 3)], lead: Int64(rng.next() % 3),
-                             campaign: ["SALES", "SUPPORT"][Int(rng.next() % 2)], calls: Int(rng.next() % 2)))
+                             campaign: ["SALES", "SUPPORT"][Int(rng.next() % 2)], calls: Int(rng.next() % 2),
+                             session: rng.next() % 8 == 0 ? "8600099" : "8600051"))
         }
         // Shuffle: VICIdial's row order is not stable.
         for i in stride(from: out.count - 1, to: 0, by: -1) { out.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
@@ -126,7 +200,12 @@ private func diff(_ before: [AgentState], _ after: [AgentState]) -> [AgentChange
         var rebuilt = Dictionary(uniqueKeysWithValues: a.map { ($0.user, $0) })
         Differ.apply(changes, to: &rebuilt)
         #expect(rebuilt == Dictionary(uniqueKeysWithValues: b.map { ($0.user, $0) }), "replaying diff(a, b) onto a gives b")
-        #expect(Set(changes.map(\.user)).count == changes.count, "at most one change per agent")
+        var byUser: [String: [AgentChange]] = [:]
+        for c in changes { byUser[c.user, default: []].append(c) }
+        for (_, list) in byUser where list.count > 1 {
+            #expect(list.map(\.type) == [.loggedOut, .loggedIn], "two changes only for a new session")
+            #expect(list[0].previous?.sessionID != list[1].current?.sessionID)
+        }
         for c in changes where c.previous != nil && c.current != nil {
             #expect(c.previous != c.current)
             #expect(!c.changed.isEmpty)

@@ -37,7 +37,8 @@ import VicinotifyCore
         after.leadID = 1_079_409
         after.callerID = "M2260919190001079409"
         let change = AgentChange(type: .statusChanged, previous: before, current: after,
-                                 changed: before.changedFields(to: after), previousStateSeconds: 42)
+                                 changed: before.changedFields(to: after), previousStateSeconds: 42,
+                                 since: Timestamp(millisecondsSince1970: 1_795_517_130_412), sinceKnown: true)
         let event = Event(id: "0193a6c2-7c1e-7a3b-9f1d-2b6f0c9e4a11", source: "vicidial://dialer1.example.com",
                           sourceName: "dialer1", type: .statusChanged, subject: "agent001",
                           time: Timestamp(millisecondsSince1970: 1_795_517_130_412), sequence: 12345,
@@ -64,7 +65,9 @@ import VicinotifyCore
         #expect(previous["pause_code"] as? String == "", "a stale pause code never reaches the stream")
         #expect(current["lead_id"] as? Int == 1_079_409)
         #expect(current["callerid"] as? String == "M2260919190001079409")
-        #expect(Set(current.keys) == ["status", "sub_status", "pause_code", "lead_id", "callerid", "campaign_id",
+        #expect(current["call_type"] as? String == "manual", "an M call id is a manual dial")
+        #expect(data["state_since"] as? String == "2026-11-24T10:45:30.412Z")
+        #expect(Set(current.keys) == ["status", "sub_status", "pause_code", "lead_id", "callerid", "call_type", "campaign_id",
                                       "user_group", "full_name", "user_level", "session_id", "calls_today"])
     }
 
@@ -78,7 +81,14 @@ import VicinotifyCore
             #expect(data[nullKey] is NSNull)
             #expect(data["campaign_id"] as? String == "C", "agent-level fields stay filled")
             #expect(data["after_gap"] as? Bool == true)
+            #expect(data["state_since"] is NSNull, "unknown after a gap, and none after a logout")
         }
+    }
+
+    @Test(arguments: [("V1124100000001079409", CallType.auto), ("M2260919190001079409", .manual),
+                      ("Y1124100000001079409", .inbound), ("DC1124100000", .other), ("VH112410000", .other), ("", .none)])
+    func callTypeFromTheCallIDPrefix(_ callerID: String, _ type: CallType) {
+        #expect(AgentState(user: "u", status: "INCALL", callerID: callerID).callType == type)
     }
 
     @Test func controlCharactersAreEscaped() throws {

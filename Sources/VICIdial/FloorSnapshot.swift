@@ -1,0 +1,40 @@
+import VicinotifyCore
+
+/// What a successful poll saw.
+public struct FloorSnapshot: Sendable, Equatable {
+    /// Every logged-in agent the poll saw, in server order; agents found logged in out of view (in another
+    /// campaign or user group than the source watches) come last.
+    public var agents: [AgentState]
+    /// Agents logged in but out of the source's view, with when they were last confirmed: keep them at
+    /// their last state (`agents` has the new state of those confirmed by this poll), and no logout.
+    public var outOfView: [String: Timestamp]
+    /// Watched or vanished agents that VICIdial answered `AGENT NOT FOUND` for: the user does not exist,
+    /// or the API user may not see its user group.
+    public var notFound: [String]
+
+    public init(agents: [AgentState], outOfView: [String: Timestamp] = [:], notFound: [String] = []) {
+        self.agents = agents
+        self.outOfView = outOfView
+        self.notFound = notFound
+    }
+
+    /// Out-of-view agents absent from `agents`: the tracker keeps their last state.
+    public var keeping: Set<String> {
+        let seen = Set(agents.map(\.user))
+        return Set(outOfView.keys.filter { !seen.contains($0) })
+    }
+}
+
+/// What the tracker knows before a poll: who was on the floor, and who is logged in out of view.
+public struct KnownFloor: Sendable {
+    public var users: Set<String>
+    public var outOfView: [String: Timestamp]
+    /// The poll's time, to decide which out-of-view agents are due for another check.
+    public var now: Timestamp
+
+    public init(users: Set<String> = [], outOfView: [String: Timestamp] = [:], now: Timestamp = .now()) {
+        self.users = users
+        self.outOfView = outOfView
+        self.now = now
+    }
+}
