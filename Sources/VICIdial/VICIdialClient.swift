@@ -53,7 +53,10 @@ public final class VICIdialClient: Sendable {
         }
         for (user, result) in await agentStatuses(ask) {
             switch result {
-            case .success(.loggedIn(let state)):
+            case .success(.loggedIn(var state)):
+                // The floor's other rows come from logged_in_agents, which has no phone or vendor code.
+                state.phoneNumber = nil
+                state.vendorLeadCode = nil
                 snapshot.agents.append(state)
                 snapshot.outOfView[user] = known.now
             case .success(.loggedOut): break

@@ -52,6 +52,19 @@ public struct RunningSimulator: Sendable {
         ((try await control(.get, "/sim/stats")["requests"] as? [String: Any])?[function] as? NSNumber)?.intValue ?? 0
     }
 
+    /// Waits until the simulator has served `count` requests of `function` (bounded by `timeout`).
+    public func waitForRequests(_ function: String, atLeast count: Int, timeout: Double = 10) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            if try await requests(function) >= count { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    /// The full `/sim/stats` answer.
+    public func stats() async throws -> [String: Any] { try await control(.get, "/sim/stats") }
+
     public func stop() async { await server.shutdown() }
 }
 
