@@ -67,6 +67,13 @@ public final class Daemon: Sendable {
                     await runner.run(tracker: tracker, onePoll: once) { committed, report in
                         operations.record(report)
                         await reports.set(report)
+                        if !report.journalWritable, configuration.journalMaxBytes != nil {
+                            // At journal.max_mb nothing commits, so the every-100-commits pruning never runs:
+                            // give up replay history the sinks have passed, and polling resumes.
+                            if let n = try? await journal.prune(sinks: sinkNames, keep: 0), n > 0 {
+                                logger.warning("journal.max_mb reached: removed \(n) delivered events kept for replay")
+                            }
+                        }
                         guard committed else { return }
                         for q in queues { q.notify() }
                         if await reports.countCommit() % 100 == 0 { _ = try? await journal.prune(sinks: sinkNames, keep: keep) }

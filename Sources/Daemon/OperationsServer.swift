@@ -1,10 +1,15 @@
+import Glibc
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The opt-in HTTP listener for operators (`"http": {"listen": "127.0.0.1:9464"}`): `GET /metrics`,
 /// `/healthz` and `/readyz`, answered by `respond`.
+///
+/// It never takes the file descriptors the journal and the sinks need: at most `maxConnections` at once
+/// (a connection beyond is closed at once), and a connection idle for `idleTimeout` is closed.
 public final class OperationsServer: Sendable {
     /// What to answer for a path.
     public struct Reply: Sendable {
@@ -27,13 +32,27 @@ public final class OperationsServer: Sendable {
         self.serving = serving
     }
 
+    /// Connections served at once: 512, or a quarter of the process's file descriptor limit if lower.
+    public static var defaultMaxConnections: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < 1 << 30 else { return 512 }
+        return max(4, min(512, Int(limit.rlim_cur) / 4))
+    }
+
     /// Binds and serves in the background. Throws when the address cannot be bound.
-    public static func start(host: String, port: Int, logger: Logger,
+    public static func start(host: String, port: Int, logger: Logger, maxConnections: Int = defaultMaxConnections,
+                             idleTimeout: TimeAmount = .seconds(30),
                              respond: @escaping @Sendable (_ path: String) async -> Reply) async throws -> OperationsServer {
+        let open = Atomic<Int>(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let full = open.add(1, ordering: .relaxed).newValue > maxConnections
+                channel.closeFuture.whenComplete { _ in open.subtract(1, ordering: .relaxed) }
+                if full { channel.close(promise: nil) }  // its request stream ends at once; it is served nothing
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
@@ -87,5 +106,14 @@ public final class OperationsServer: Sendable {
                 }
             }
         }
+    }
+}
+
+/// Closes a connection when `IdleStateHandler` reports it idle.
+final class CloseWhenIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
     }
 }

@@ -71,8 +71,9 @@ extension Validator {
                 let token = !key.isEmpty && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "!#$%&'*+-.^_`|~".contains($0)) }
                 if !token { problem(hp, "not a valid header name") }
                 if Self.reservedHeaders.contains(key.lowercased()) { problem(hp, "set by vicinotify itself") }
-                guard let v = o[key] as? String, !v.contains(where: { $0 == "\r" || $0 == "\n" }) else {
-                    problem(hp, "expected a string on one line")
+                // Bytes, not Characters: "\r\n" is one Character, and a NUL would cut the value short.
+                guard let v = o[key] as? String, !v.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }) else {
+                    problem(hp, "expected a string on one line, without control characters")
                     continue
                 }
                 headers.append((key, v))

@@ -153,7 +153,7 @@ public final class DeliveryQueue: Sendable {
                                                attempts: r.attempts, lastError: reason, deadAt: done))
                     } else {
                         let jitter = Double(rng.next() >> 11) / Double(1 << 53)
-                        let delay = after.map { min($0, policy.maxDelay) } ?? policy.delay(afterAttempt: r.attempts, random: jitter)
+                        let delay = policy.delay(afterAttempt: r.attempts, random: jitter, retryAfter: after)
                         r.nextAttempt = done.adding(milliseconds: Int64(delay * 1000))
                         retrying[entry.journaled.position] = r
                         window[i].retry = r

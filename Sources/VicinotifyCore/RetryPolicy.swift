@@ -23,6 +23,14 @@ public struct RetryPolicy: Sendable, Equatable {
         return bound * min(max(random, 0), 1)
     }
 
+    /// The wait after failed attempt number `attempts` when the sink asked for `retryAfter` seconds: a
+    /// `Retry-After` may lengthen the policy's wait (up to `maxDelay`), never shorten it.
+    public func delay(afterAttempt attempts: Int, random: Double, retryAfter: Double?) -> Double {
+        let own = delay(afterAttempt: attempts, random: random)
+        guard let retryAfter, retryAfter.isFinite else { return own }
+        return max(own, min(retryAfter, maxDelay))
+    }
+
     /// Whether an event that has failed `attempts` times, first tried `age` seconds ago, is given up.
     public func exhausted(attempts: Int, age: Double) -> Bool {
         (maxAttempts > 0 && attempts >= maxAttempts) || age >= maxAge

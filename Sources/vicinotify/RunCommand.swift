@@ -11,6 +11,8 @@ struct RunCommand: AsyncParsableCommand {
             SIGINT, SIGTERM or SIGHUP stops polling, delivers what was already polled (for at most --drain-timeout),
             and exits 0. A second signal exits at once.
 
+            --once exits 1 when a source failed or its events could not be journaled.
+
             Example:
               VICIDIAL_PASS=... vicinotify run --config config.json | jq -c .
             """)
@@ -55,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot run: \(error)")
             throw ExitCode(1)
         }
-        if once && reports.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
+        if once && reports.contains(where: { $0.failure != nil || !$0.journalWritable }) { throw ExitCode(1) }
     }
 
     static func sinks(for configuration: Configuration, logger: Logger) -> [any EventSink] {

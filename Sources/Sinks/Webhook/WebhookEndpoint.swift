@@ -41,6 +41,13 @@ public struct WebhookEndpoint: Sendable {
         self.caFile = caFile
     }
 
+    /// The values of the extra headers (credentials such as a bearer token often travel there), and each
+    /// of their words of six characters or more: masked in any answer text that reaches a log.
+    public var secretValues: [String] {
+        headers.flatMap { h in [h.value] + h.value.split(separator: " ").map(String.init).filter { $0.count >= 6 } }
+            .sorted { $0.count > $1.count }
+    }
+
     /// The sink (and journal cursor) name: `webhook:<name>`.
     public var sinkName: String { "webhook:" + name }
 }

@@ -52,7 +52,7 @@ public final class WebhookSink: EventSink {
             let outcome: DeliveryOutcome
             switch result {
             case .success(let response):
-                outcome = Self.outcome(response)
+                outcome = Self.outcome(response, redacting: endpoint.secretValues)
             case .failure(let error) where error.kind == .cancelled && disabled.load(ordering: .relaxed):
                 outcome = .disableSink(reason: Self.goneReason)
             case .failure(let error):
@@ -67,6 +67,9 @@ public final class WebhookSink: EventSink {
         }
         return outcomes
     }
+
+    /// Only the status, `Retry-After` and the first bytes of an answer matter: the rest is not read.
+    static let maxResponseBytes = 4096
 
     /// Why events are not sent once the endpoint has answered 410.
     static let goneReason = "the endpoint answered 410 Gone"
@@ -97,11 +100,13 @@ public final class WebhookSink: EventSink {
         }
         headers += endpoint.headers
         return HTTPRequest(method: .post, url: endpoint.url, headers: headers, body: body,
-                           timeout: endpoint.timeout, connectTimeout: endpoint.connectTimeout, caFile: endpoint.caFile)
+                           timeout: endpoint.timeout, connectTimeout: endpoint.connectTimeout, caFile: endpoint.caFile,
+                           maxResponseBytes: Self.maxResponseBytes)
     }
 
     /// What an HTTP answer means for the events it carried.
-    public static func outcome(_ response: HTTPResponse, now: Date = Date()) -> DeliveryOutcome {
+    /// - Parameter secrets: texts that must not reach a log or a dead letter if the receiver echoes them.
+    public static func outcome(_ response: HTTPResponse, now: Date = Date(), redacting secrets: [String] = []) -> DeliveryOutcome {
         let status = response.status
         switch status {
         case 200..<300:
@@ -114,7 +119,7 @@ public final class WebhookSink: EventSink {
         case 408, 425, 429, 500..<600:
             return .retry(reason: "HTTP \(status)", after: response.header("Retry-After").flatMap { Self.seconds(retryAfter: $0, now: now) })
         case 400..<500:
-            return .giveUp(reason: "HTTP \(status): " + snippet(response.body))
+            return .giveUp(reason: "HTTP \(status): " + snippet(response.body, redacting: secrets))
         default:
             return .retry(reason: "HTTP \(status): unexpected status", after: nil)
         }
@@ -132,11 +137,13 @@ public final class WebhookSink: EventSink {
         return max(0, date.timeIntervalSince(now))
     }
 
-    /// The first 200 bytes of a response, on one printable line.
-    static func snippet(_ body: [UInt8]) -> String {
-        let text = String(decoding: body.prefix(200), as: UTF8.self)
+    /// The first 200 characters of a response, on one printable line, with `secrets` masked before the
+    /// cut (so no prefix of one survives it).
+    static func snippet(_ body: [UInt8], redacting secrets: [String] = []) -> String {
+        var text = String(decoding: body.prefix(4096), as: UTF8.self)
+        for secret in secrets where !secret.isEmpty { text = text.replacingOccurrences(of: secret, with: "REDACTED") }
         let line = String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
-        return line.isEmpty ? "(empty body)" : line + (body.count > 200 ? "…" : "")
+        return line.isEmpty ? "(empty body)" : String(line.prefix(200)) + (line.count > 200 || body.count > 4096 ? "…" : "")
     }
 
     static func withoutQuery(_ url: String) -> String {
