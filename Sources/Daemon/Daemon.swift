@@ -55,6 +55,8 @@ public final class Daemon: Sendable {
             }
         }
         let keep = configuration.journalKeepEvents
+        let capped = configuration.journalMaxBytes != nil
+        let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
             for s in configuration.sources {
                 let restored = try await journal.restore(source: s.vicidial.name)
@@ -67,7 +69,7 @@ public final class Daemon: Sendable {
                     await runner.run(tracker: tracker, onePoll: once) { committed, report in
                         operations.record(report)
                         await reports.set(report)
-                        if !report.journalWritable, configuration.journalMaxBytes != nil {
+                        if !report.journalWritable, capped {
                             // At journal.max_mb nothing commits, so the every-100-commits pruning never runs:
                             // give up replay history the sinks have passed, and polling resumes.
                             if let n = try? await journal.prune(sinks: sinkNames, keep: 0), n > 0 {
