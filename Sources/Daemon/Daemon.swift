@@ -56,7 +56,6 @@ public final class Daemon: Sendable {
         }
         let keep = configuration.journalKeepEvents
         let capped = configuration.journalMaxBytes != nil
-        let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
             for s in configuration.sources {
                 let restored = try await journal.restore(source: s.vicidial.name)
@@ -73,7 +72,7 @@ public final class Daemon: Sendable {
                             // At journal.max_mb nothing commits, so the every-100-commits pruning never runs:
                             // give up replay history the sinks have passed, and polling resumes.
                             if let n = try? await journal.prune(sinks: sinkNames, keep: 0), n > 0 {
-                                logger.warning("journal.max_mb reached: removed \(n) delivered events kept for replay")
+                                self.logger.warning("journal.max_mb reached: removed \(n) delivered events kept for replay")
                             }
                         }
                         guard committed else { return }
