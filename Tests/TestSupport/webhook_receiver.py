@@ -4,9 +4,12 @@ records every request, and misbehaves on demand.
 
 Prints its port on stdout once listening. Control (JSON over HTTP on the same port):
   POST /control/behaviour {"path": "/a", "status": 500, "count": 0, "headers": {...}, "body": "...",
-                           "delay_ms": 0, "chaos": 0.3, "seed": 1, "timeout_ms": 800}
+                           "delay_ms": 0, "chaos": 0.3, "seed": 1, "timeout_ms": 800,
+                           "stream_mb": N (a 200 of N MB of zeros, Content-Length declared),
+                           "endless": true (a 200, chunked, that never ends)}
        count 0 = until changed; chaos = the fraction of requests failing at random
-       (500, no answer, drop after accepting, answer after timeout_ms).
+       (500, no answer, drop after accepting, answer after timeout_ms). stream_mb and endless answer any
+       POST to the path, whatever its body, and record nothing.
   GET  /control/receipts  every request so far, in arrival order.
   GET  /control/wait?path=/a&accepted=N&timeout=S  answers once N distinct events were accepted at path
        (status 200) or after S seconds (status 408).
@@ -56,6 +59,28 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def flood(self, b):
+        """Zeros until the client hangs up: a declared length of stream_mb MB, or chunked without end."""
+        chunk = b"0" * 65536
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        if b.get("endless"):
+            self.send_header("Transfer-Encoding", "chunked")
+            chunk = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+            total = None
+        else:
+            total = b["stream_mb"] << 20
+            self.send_header("Content-Length", str(total))
+        self.end_headers()
+        sent = 0
+        try:
+            while total is None or sent < total:
+                self.wfile.write(chunk)
+                sent += 65536
+        except OSError:
+            pass
+        self.close_connection = True
+
     def do_GET(self):
         url = urlsplit(self.path)
         if url.path == "/control/receipts":
@@ -84,6 +109,11 @@ class Handler(BaseHTTPRequestHandler):
                 if "seed" in b:
                     rng.seed(b["seed"])
             self.answer(200, b"{}", {"Content-Type": "application/json"})
+            return
+        with lock:
+            flood = behaviours.get(self.path, {})
+        if flood.get("stream_mb") or flood.get("endless"):
+            self.flood(flood)
             return
         msg_id = self.headers.get("webhook-id", "")
         ts = self.headers.get("webhook-timestamp", "")
