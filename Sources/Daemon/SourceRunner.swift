@@ -27,7 +27,8 @@ struct SourceRunner: Sendable {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let started = clock.now
-            let known = KnownFloor(users: Set(tracker.floor.rows.map(\.state.user)), outOfView: outOfView, now: .now())
+            let known = KnownFloor(users: Set(tracker.floor.rows.map(\.state.user)), outOfView: outOfView, now: .now(),
+                                   dropPending: pacing.lastReason == .suspicious)
             let result = await client.poll(known: known)
             if Task.isCancelled && !onePoll { break }
             let time = Timestamp.now()

@@ -31,10 +31,24 @@ public struct KnownFloor: Sendable {
     public var outOfView: [String: Timestamp]
     /// The poll's time, to decide which out-of-view agents are due for another check.
     public var now: Timestamp
+    /// The previous poll saw most of the floor vanish and was not believed: this one may confirm it.
+    public var dropPending: Bool
 
-    public init(users: Set<String> = [], outOfView: [String: Timestamp] = [:], now: Timestamp = .now()) {
+    public init(users: Set<String> = [], outOfView: [String: Timestamp] = [:], now: Timestamp = .now(),
+                dropPending: Bool = false) {
         self.users = users
         self.outOfView = outOfView
         self.now = now
+        self.dropPending = dropPending
+    }
+
+    /// A floor of at least this many agents that loses more than half of them in one poll is suspect: a
+    /// body cut short at a line end looks exactly like that. The next poll confirms or refutes it.
+    public static let suspectDropFloor = 10
+
+    /// Whether an answer with `seen` agents is believed after a floor of `users`, out-of-view ones aside.
+    public func believes(seen: Int) -> Bool {
+        let inView = users.count - outOfView.keys.filter(users.contains).count
+        return dropPending || inView < Self.suspectDropFloor || seen * 2 >= inView
     }
 }

@@ -31,6 +31,10 @@ public final class VICIdialClient: Sendable {
                 case .success(let agents): visible = agents
                 }
             }
+            guard known.believes(seen: visible.count) else {
+                return .failure(PollFailure(.suspicious, "the floor fell from \(known.users.count) to \(visible.count) agents "
+                                            + "in one poll; believed only if the next poll shows the same"))
+            }
             return await verifyVanished(visible: visible, known: known)
         case .agentStatus:
             return await pollWatchList(known: known)

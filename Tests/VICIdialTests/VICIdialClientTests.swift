@@ -176,3 +176,66 @@ import VicinotifyCore
         #expect(s.authority == "dialer1.example.com")
     }
 }
+
+/// Answers that look like success but are not believable.
+@Suite struct VICIdialHardeningTests {
+    static let password = "Hard3ned-pass_word"
+
+    func started(agents: Int) async throws -> (RunningSimulator, VICIdialClient) {
+        let sim = try await RunningSimulator.start(agents: agents)
+        try await sim.auth(["password": Self.password])
+        let s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: Self.password, timeout: 5)
+        return (sim, VICIdialClient(source: s, transport: sim.http))
+    }
+
+    @Test func aHeaderWithNoRowIsAFailedPoll() async throws {
+        let (sim, client) = try await started(agents: 3)
+        defer { Task { await sim.stop() } }
+        try await sim.fault(["body": "user\tcampaign_id\tsession_id\tstatus\tlead_id\tcallerid\tcalls_today\tfull_name\tuser_group\tuser_level\tpause_code\tsub_status\n"])
+        guard case .failure(let f) = await client.poll() else { Issue.record("a header alone logged the floor out"); return }
+        #expect(f.reason == .suspicious)
+    }
+
+    @Test func mostOfTheFloorVanishingIsBelievedOnlyTwice() async throws {
+        let (sim, client) = try await started(agents: 20)
+        defer { Task { await sim.stop() } }
+        let all = Set(try await client.poll().get().agents.map(\.user))
+        // An HTTP/1.0-style answer cut after three complete rows: nothing in the bytes says so.
+        let rows = try await sim.agents().prefix(3).map { a in
+            ["user", "campaign_id", "session_id", "status", "lead_id", "callerid", "calls_today", "full_name", "user_group",
+             "user_level", "pause_code", "sub_status"].map { "\(a[$0] ?? "")" }.joined(separator: "\t")
+        }
+        try await sim.fault(["body": rows.joined(separator: "\n") + "\n", "count": 1])
+        guard case .failure(let f) = await client.poll(known: KnownFloor(users: all)) else {
+            Issue.record("17 of 20 agents logged out on one odd answer"); return
+        }
+        #expect(f.reason == .suspicious)
+        for u in try await sim.agents().dropFirst(3) { try await sim.logout(u["user"] as! String) }
+        let confirmed = try await client.poll(known: KnownFloor(users: all, dropPending: true)).get()
+        #expect(confirmed.agents.count == 3, "the next poll shows the same: a real mass logout")
+    }
+
+    @Test func noPrefixOfTheEchoedPasswordSurvivesTheCut() async throws {
+        let (sim, client) = try await started(agents: 1)
+        defer { Task { await sim.stop() } }
+        // The password starts 3 characters before the 120-character cut of the message.
+        try await sim.fault(["status": 500, "body": String(repeating: "x", count: 117) + Self.password + " trailing"])
+        guard case .failure(let f) = await client.poll() else { Issue.record("polled"); return }
+        #expect(!f.message.contains(String(Self.password.prefix(3))), "\(f.message)")
+        #expect(f.message.hasPrefix("HTTP 500 (xxxxxxxx"), "\(f.message)")
+    }
+
+    @Test func everyRequestIsAPostWithoutThePasswordInTheURL() async throws {
+        let (sim, client) = try await started(agents: 3)
+        defer { Task { await sim.stop() } }
+        _ = try await client.poll().get()
+        var s = client.source
+        s.mode = .agentStatus
+        s.agents = ["agent001", "agent002", "agent003"]
+        _ = try await VICIdialClient(source: s, transport: sim.http).poll().get()
+        let stats = try await sim.stats()
+        #expect((stats["methods"] as? [String: Any])?["POST"] as? Int == 4)
+        #expect((stats["methods"] as? [String: Any])?["GET"] == nil)
+        #expect((stats["pass_in_url"] as? NSNumber)?.intValue == 0)
+    }
+}
