@@ -32,7 +32,7 @@ public struct VICIdialSource: Sendable {
     }
 
     /// The shortest interval between polls: VICIdial is someone's production server.
-    public static let minimumInterval = 0.25
+    public static let minimumInterval = 0.1
 
     public var name: String
     /// The full `…/vicidial/non_agent_api.php` URL.

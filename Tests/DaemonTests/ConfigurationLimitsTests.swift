@@ -19,8 +19,8 @@ import Testing
     }
 
     @Test(arguments: [
-        (#", "password": "p", "interval": "9999999999999999h""#, "sources[0].interval: must be from 250ms to 1h"),
-        (#", "password": "p", "interval": "0.0001ms""#, "sources[0].interval: must be from 250ms to 1h"),
+        (#", "password": "p", "interval": "9999999999999999h""#, "sources[0].interval: must be from 100ms to 1h"),
+        (#", "password": "p", "interval": "0.0001ms""#, "sources[0].interval: must be from 100ms to 1h"),
         (#", "password": "p", "timeout": "9999999999999999h""#, "sources[0].timeout: must be from 100ms to 10m"),
         (#", "password": "p", "auth_backoff": "9999999999999999h""#, "sources[0].auth_backoff: must be from 1s to 24h"),
         (#", "password": "p", "interval": "1e400s""#, "sources[0].interval: not a duration (write \"250ms\", \"1s\", \"5m\", \"24h\")"),

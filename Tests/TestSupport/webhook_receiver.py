@@ -62,7 +62,11 @@ class Handler(BaseHTTPRequestHandler):
     def flood(self, b):
         """Zeros until the client hangs up: a declared length of stream_mb MB, or chunked without end."""
         chunk = b"0" * 65536
-        self.send_response(200)
+        with lock:
+            receipts.append({"path": self.path, "id": "", "timestamp": "", "signatures_valid": 0, "events": [],
+                             "outcome": "flood", "t": time.monotonic(), "done_t": time.monotonic()})
+            lock.notify_all()
+        self.send_response(b.get("status", 200))
         self.send_header("Content-Type", "text/plain")
         if b.get("endless"):
             self.send_header("Transfer-Encoding", "chunked")

@@ -14,7 +14,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         try Data("""
             {"state_dir": "state", "journal": {"keep_events": 1000000},
-             "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "50ms"}]}
+             "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "100ms"}]}
             """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
 
         func start() throws -> Process {
