@@ -14,31 +14,34 @@ struct Validator {
 
     mutating func problem(_ path: String, _ message: String) { problems.append("\(path): \(message)") }
 
+    /// The JSON path of `key` inside `path` (`$` is the root, whose keys stand alone).
+    static func join(_ path: String, _ key: String) -> String { path == "$" ? key : path + "." + key }
+
     mutating func object(_ value: Any?, _ path: String, allowed: [String]) -> [String: Any]? {
         guard let dict = value as? [String: Any] else {
             problem(path, "expected an object")
             return nil
         }
         for key in dict.keys.sorted() where !allowed.contains(key) {
-            problem(path == "$" ? key : path + "." + key, "unknown key (allowed: \(allowed.joined(separator: ", ")))")
+            problem(path == "$" ? key : Self.join(path, key), "unknown key (allowed: \(allowed.joined(separator: ", ")))")
         }
         return dict
     }
 
     mutating func string(_ d: [String: Any], _ key: String, _ path: String, required: Bool = false) -> String? {
         guard let value = d[key] else {
-            if required { problem(path + "." + key, "missing") }
+            if required { problem(Self.join(path, key), "missing") }
             return nil
         }
-        guard let s = value as? String else { problem(path + "." + key, "expected a string"); return nil }
-        if required && s.isEmpty { problem(path + "." + key, "must not be empty") }
+        guard let s = value as? String else { problem(Self.join(path, key), "expected a string"); return nil }
+        if required && s.isEmpty { problem(Self.join(path, key), "must not be empty") }
         return s
     }
 
     mutating func strings(_ d: [String: Any], _ key: String, _ path: String) -> [String] {
         guard let value = d[key] else { return [] }
         guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else {
-            problem(path + "." + key, "expected a list of strings")
+            problem(Self.join(path, key), "expected a list of strings")
             return []
         }
         let out = list as! [String]
@@ -53,11 +56,11 @@ struct Validator {
                            allowZero: Bool = false, range: ClosedRange<Double> = 0.001...ConfigDuration.maximum) -> Double {
         guard let value = d[key] else { return def }
         guard let text = value as? String, let seconds = ConfigDuration.parse(text), seconds > 0 || (allowZero && seconds == 0) else {
-            problem(path + "." + key, "not a duration (write \"250ms\", \"1s\", \"5m\", \"24h\")")
+            problem(Self.join(path, key), "not a duration (write \"250ms\", \"1s\", \"5m\", \"24h\")")
             return def
         }
         guard range.contains(seconds) || (allowZero && seconds == 0) else {
-            problem(path + "." + key, "must be from \(ConfigDuration.format(range.lowerBound)) to \(ConfigDuration.format(range.upperBound))")
+            problem(Self.join(path, key), "must be from \(ConfigDuration.format(range.lowerBound)) to \(ConfigDuration.format(range.upperBound))")
             return def
         }
         return seconds
@@ -70,14 +73,14 @@ struct Validator {
 
     mutating func bool(_ d: [String: Any], _ key: String, _ path: String) -> Bool? {
         guard let value = d[key] else { return nil }
-        guard Self.isBoolean(value), let b = value as? Bool else { problem(path + "." + key, "expected true or false"); return nil }
+        guard Self.isBoolean(value), let b = value as? Bool else { problem(Self.join(path, key), "expected true or false"); return nil }
         return b
     }
 
     mutating func int(_ d: [String: Any], _ key: String, _ path: String, default def: Int, range: ClosedRange<Int>) -> Int {
         guard let value = d[key] else { return def }
         guard let n = value as? NSNumber, !Self.isBoolean(value), Double(n.intValue) == n.doubleValue, range.contains(n.intValue) else {
-            problem(path + "." + key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            problem(Self.join(path, key), "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
             return def
         }
         return n.intValue
@@ -85,7 +88,7 @@ struct Validator {
 
     mutating func configuration(_ root: Any) -> Configuration? {
         guard let d = object(root, "$", allowed: ["state_dir", "sources", "sinks", "journal", "http"]) else { return nil }
-        let stateDir = string(d, "state_dir", "state_dir") ?? "var/vicinotify"
+        let stateDir = string(d, "state_dir", "$") ?? "var/vicinotify"
         var sources: [Configuration.Source] = []
         if let list = d["sources"] as? [Any], !list.isEmpty {
             for (i, s) in list.enumerated() {

@@ -56,6 +56,13 @@ public final class DeliveryQueue: Sendable {
         do {
             cursor = try await journal.cursor(sink: name)
             retries = try await journal.retries(sink: name)
+            let end = try await journal.lastPosition()
+            if cursor > end {
+                logger.error("this sink's cursor is beyond the journal's end (was the journal replaced?): it starts again from the end; events the journal lost cannot be delivered",
+                             metadata: ["sink": "\(name)", "cursor": "\(cursor)", "end": "\(end)"])
+                try await journal.resetCursor(sink: name, to: end)
+                cursor = end
+            }
         } catch {
             logger.critical("cannot read the journal: this sink will not deliver", metadata: ["sink": "\(name)", "error": "\(error)"])
             return

@@ -61,6 +61,12 @@ public actor Journal {
     public init(directory: String, maxBytes: Int? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("journal.sqlite")
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0,
+           ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0) == 0 {
+            // Starting afresh would announce every agent again and restart every sequence.
+            throw JournalError(code: 26, message: "\(path) is empty (0 bytes): it was truncated or replaced. Restore it, "
+                               + "or move it away to start a new journal (event sequences then start again at 1)")
+        }
         executor = ThreadExecutor(name: "journal")
         db = try SQLiteConnection(path: path)
         try db.exec("""
@@ -68,6 +74,7 @@ public actor Journal {
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=FULL;
             PRAGMA wal_autocheckpoint=0;  -- the Checkpointer does it, off the commit path
+            PRAGMA journal_size_limit=16777216;  -- a WAL that was checkpointed is cut back to 16 MB
             CREATE TABLE IF NOT EXISTS events(
               position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, source TEXT NOT NULL,
               sequence INTEGER NOT NULL, type TEXT NOT NULL, subject TEXT NOT NULL, campaign_id TEXT NOT NULL,
@@ -91,6 +98,11 @@ public actor Journal {
               user_group TEXT NOT NULL, time_ms INTEGER NOT NULL, json BLOB NOT NULL, attempts INTEGER NOT NULL,
               last_error TEXT NOT NULL, dead_at_ms INTEGER NOT NULL, PRIMARY KEY(sink, position));
             """)
+        let check = try db.prepare("PRAGMA quick_check")
+        if try check.step(), check.text(0) != "ok" {
+            throw JournalError(code: 11, message: "\(path) is damaged (\(check.text(0).prefix(200))): restore it, or move it away")
+        }
+        check.reset()
         try Self.migrateAgentRows(db)
         if let maxBytes { try db.exec("PRAGMA max_page_count = \(max(1, maxBytes / 16384))") }
         checkpointer = Checkpointer(path: path)
@@ -327,6 +339,11 @@ public actor Journal {
 
     // MARK: - Operations
 
+    /// Sets a sink's cursor to `position`, even backwards (only for a cursor found beyond the journal's end).
+    public func resetCursor(sink: String, to position: Int64) throws {
+        try db.prepare("UPDATE cursors SET position = ? WHERE sink = ?").run([.int(position), .text(sink)])
+    }
+
     /// Deletes events every listed sink has passed, keeping the newest `keep` for replay.
     /// - Returns: how many rows went.
     @discardableResult
@@ -428,7 +445,7 @@ final class Checkpointer: Sendable {
             while true {
                 Thread.sleep(forTimeInterval: 1)
                 guard self != nil else { return }
-                try? connection.exec("PRAGMA wal_checkpoint(PASSIVE)")
+                try? connection.exec("PRAGMA journal_size_limit=16777216; PRAGMA wal_checkpoint(PASSIVE)")
             }
         }
         thread.name = "journal-checkpoint"

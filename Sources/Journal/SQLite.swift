@@ -125,7 +125,11 @@ final class Statement {
 
     func int(_ col: Int32) -> Int64 { sqlite3_column_int64(stmt, col) }
     func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }
-    func text(_ col: Int32) -> String { sqlite3_column_text(stmt, col).map { String(cString: $0) } ?? "" }
+    /// The column's text with its stored length: a NUL inside does not cut it short.
+    func text(_ col: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, col) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, col))), as: UTF8.self)
+    }
     func optionalText(_ col: Int32) -> String? { isNull(col) ? nil : text(col) }
     func blob(_ col: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, col))

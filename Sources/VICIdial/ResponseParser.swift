@@ -208,6 +208,8 @@ struct Layout {
     let fullName, userGroup, userLevel, phoneNumber, vendorLeadCode: Int
 
     var count: Int { names.count }
+    /// The most bytes of one field kept.
+    static let maxFieldBytes = 256
 
     init(_ names: [String], positional: Bool) {
         self.names = names
@@ -223,7 +225,8 @@ struct Layout {
     /// Builds the agent of one folded row. `fixedUser` is the requested agent of an `agent_status` answer,
     /// whose row has no user column; it also marks the fields only `agent_status` reports.
     func agent(_ body: [UInt8], _ f: [Range<Int>], user fixedUser: String?) -> Result<AgentState, RowError> {
-        func text(_ col: Int) -> String { col < 0 ? "" : String(decoding: body[f[col]], as: UTF8.self) }
+        // VICIdial's columns hold at most 100 characters: a longer field is cut, never copied whole into events.
+        func text(_ col: Int) -> String { col < 0 ? "" : String(decoding: body[f[col]].prefix(Self.maxFieldBytes), as: UTF8.self) }
         func number(_ col: Int, _ name: String) throws(RowError) -> Int64 {
             guard col >= 0 else { return 0 }
             var v: Int64 = 0

@@ -9,12 +9,17 @@ struct JournalOptions: ParsableArguments {
     @Option(help: "The configuration file (JSON); its state_dir holds the journal.")
     var config: String
 
-    func open() throws -> Journal {
+    /// The journal; `sink`, when given, must be one the configuration defines (exit 2 otherwise).
+    func open(sink: String? = nil) throws -> Journal {
         let configuration: Configuration
         do {
             configuration = try Configuration.load(path: config, requireSecrets: false)
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+        if let sink, !configuration.sinkNames.contains(sink) {
+            FileHandle.standardError.write(Data("--sink: no sink named '\(sink)' in \(config) (its sinks: \(configuration.sinkNames.joined(separator: ", ")))\n".utf8))
             throw ExitCode(2)
         }
         return try Journal(directory: configuration.stateDirectory)
@@ -39,7 +44,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Option(help: "Only this sink.") var sink: String?
 
         func run() async throws {
-            for d in try await journal.open().deadLetters(sink: sink) {
+            for d in try await journal.open(sink: sink).deadLetters(sink: sink) {
                 var w = JSONWriter()
                 w.raw("{\"sink\":"); w.string(d.sink)
                 w.raw(",\"attempts\":"); w.int(Int64(d.attempts))
@@ -59,7 +64,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Option(help: "Only this sink.") var sink: String?
 
         func run() async throws {
-            let n = try await journal.open().retryDeadLetters(sink: sink)
+            let n = try await journal.open(sink: sink).retryDeadLetters(sink: sink)
             print("\(n) dead letter\(n == 1 ? "" : "s") queued again")
         }
     }
@@ -70,7 +75,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Option(help: "Only this sink.") var sink: String?
 
         func run() async throws {
-            let n = try await journal.open().purgeDeadLetters(sink: sink)
+            let n = try await journal.open(sink: sink).purgeDeadLetters(sink: sink)
             print("\(n) dead letter\(n == 1 ? "" : "s") purged")
         }
     }
@@ -101,7 +106,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let start: Journal.ReplayStart = UInt64(since).map { .sequence($0) } ?? .time(Timestamp(rfc3339: since)!)
-        let n = try await journal.open().replay(sink: sink, from: start)
+        let n = try await journal.open(sink: sink).replay(sink: sink, from: start)
         print("\(n) event\(n == 1 ? "" : "s") queued for \(sink)")
     }
 }

@@ -157,6 +157,14 @@ import VicinotifyCore
             .mapError { $0 as! ConfigurationError }
     }
 
+    /// `"\r\n"` is one Swift Character: values are checked byte by byte.
+    @Test(arguments: ["a\\r\\nInjected: 1", "a\\rb", "a\\u0000b", "a\\u007fb"])
+    func headerValuesWithControlBytesAreRefused(_ value: String) {
+        let hooks = #"{"endpoints": [{"name": "x", "url": "http://h/x", "headers": {"X-A": ""# + value + #""}}]}"#
+        guard case .failure(let e) = load(hooks) else { Issue.record("accepted \(value)"); return }
+        #expect(e.problems == ["sinks.webhooks[0].headers.X-A: expected a string on one line, without control characters"])
+    }
+
     @Test func theRepositoryExampleIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("webhooks.example.json"), encoding: .utf8)
@@ -187,7 +195,7 @@ import VicinotifyCore
         #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].events: 'vicidial.agnt.*' matches no event type") })
         #expect(p.contains("sinks.webhooks[0].headers.webhook-id: set by vicinotify itself"))
         #expect(p.contains("sinks.webhooks[0].headers.Bad Name: not a valid header name"))
-        #expect(p.contains("sinks.webhooks[0].headers.X-Ok: expected a string on one line"))
+        #expect(p.contains("sinks.webhooks[0].headers.X-Ok: expected a string on one line, without control characters"))
         #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].timeout: not a duration") })
         #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].concurrency: expected a whole number") })
         #expect(p.contains { $0.hasPrefix("sinks.webhooks[0].batch.max_events: expected a whole number") })

@@ -110,6 +110,41 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
         #expect(SnapshotBlock.applying([], to: Array(start.dropLast())) == nil, "a truncated block is damaged")
     }
 
+    @Test func aTruncatedJournalIsRefusedNotSilentlyRestarted() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir.file("journal.sqlite"), contents: Data())
+        #expect(throws: JournalError.self) { try Journal(directory: dir.path) }
+    }
+
+    @Test func textWithANULIsReadWhole() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(directory: dir.path)
+        _ = try await journal.cursor(sink: "s")
+        var feed = Feed()
+        _ = try await feed.commit([AgentState(user: "a\u{0}b", status: "READY")], to: journal)
+        #expect(try await journal.events(for: "s", after: 0, limit: 10).first?.event.subject == "a\u{0}b")
+        #expect(try await journal.restore(source: "src").floor["a\u{0}b"] != nil)
+    }
+
+    @Test func aStateStartSurvivesARestartAndAnUnknownOneStaysUnknown() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var feed = Feed()
+        do {
+            let journal = try Journal(directory: dir.path)
+            _ = try await feed.commit([AgentState(user: "a", status: "READY"), AgentState(user: "b", status: "READY")], to: journal)
+            _ = try await feed.commit([AgentState(user: "a", status: "PAUSED"), AgentState(user: "b", status: "READY", leadID: 5)],
+                                      to: journal)
+        }
+        let floor = try await Journal(directory: dir.path).restore(source: "src").floor
+        #expect(floor["a"]?.stateSince == t0.adding(milliseconds: 2000), "PAUSED began at the second poll")
+        #expect(floor["b"]?.stateSince == nil, "READY was already there at the first poll")
+        #expect(floor["b"]?.since == t0.adding(milliseconds: 1000), "first observed then, a call change did not restart it")
+    }
+
     @Test func cursorsRetriesDeadLettersAndPruning() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -143,3 +143,13 @@ import VicinotifyCore
         #expect(out.contains("pass=REDACTED&function=x"))
     }
 }
+
+@Suite struct ResponseParserLimitTests {
+    @Test func aHugeFieldIsCutNotCopiedIntoEvents() throws {
+        let name = String(repeating: "N", count: 5_000_000)
+        let body = Array("agent001|SALES|8600051|READY|0||0|\(name)|AGENTS|1|LOGIN|\n".utf8)
+        let agents = try ResponseParser.loggedInAgents(body, delimiter: UInt8(ascii: "|"), password: "p").get()
+        #expect(agents.first?.fullName.utf8.count == 256)
+        #expect(agents.first?.userGroup == "AGENTS")
+    }
+}

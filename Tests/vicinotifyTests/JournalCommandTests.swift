@@ -42,5 +42,10 @@ import VicinotifyCore
         let queued = try await Journal(directory: dir.file("state")).events(for: "stdout", after: 2, limit: 10)
         #expect(queued.map(\.event.subject) == ["a1", "a2"], "the retried dead letter, then the replayed event")
         #expect(try await Journal(directory: dir.file("state")).events(for: "other", after: 2, limit: 10).isEmpty)
+        for args in [["replay", "--sink", "webhook:nope", "--since", "1"], ["dead-letters", "list", "--sink", "stdot"]] {
+            let r = try await CommandLineTests.run(args + ["--config", config])
+            #expect(r.status == 2, "\(args): a sink the configuration does not define")
+            #expect(r.stderr.contains("no sink named"))
+        }
     }
 }
