@@ -59,7 +59,12 @@ public actor Journal {
     /// Opens (creating if needed) `directory/journal.sqlite`.
     /// - Parameter maxBytes: a cap on the file's size; reaching it is a full disk (`JournalError.isDiskFull`).
     public init(directory: String, maxBytes: Int? = nil) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+            throw JournalError(code: 14, message: "cannot create the state directory \(directory): \(posix ?? error.localizedDescription)")
+        }
         path = (directory as NSString).appendingPathComponent("journal.sqlite")
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0,
            ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0) == 0 {

@@ -113,6 +113,9 @@ public enum ResponseParser {
 
     /// Non-blank lines without their CR; rejects HTML, empty and truncated bodies.
     private static func split(_ body: [UInt8], password: String) -> Result<[ArraySlice<UInt8>], PollFailure> {
+        if body.starts(with: [0x1F, 0x8B]) {
+            return .failure(PollFailure(.unparseable, "a gzip-compressed body (a proxy compressed it?); VICIdial answers plain text"))
+        }
         var lines: [ArraySlice<UInt8>] = []
         var start = 0
         var endsWithNewline = true
