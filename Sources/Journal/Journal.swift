@@ -344,6 +344,11 @@ public actor Journal {
 
     // MARK: - Operations
 
+    /// Moves everything in the WAL into the database file and empties the WAL.
+    public func checkpoint() throws {
+        try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
     /// Sets a sink's cursor to `position`, even backwards (only for a cursor found beyond the journal's end).
     public func resetCursor(sink: String, to position: Int64) throws {
         try db.prepare("UPDATE cursors SET position = ? WHERE sink = ?").run([.int(position), .text(sink)])

@@ -43,6 +43,10 @@ import Testing
         #expect(problems.contains { $0.hasPrefix("sources[0].url: ") }, "\(url): \(problems)")
     }
 
+    @Test func rootKeysAreNamedOnce() {
+        #expect(parse(#", "password": "p""#, root: #", "state_dir": 5"#).problems == ["state_dir: expected a string"])
+    }
+
     @Test func retryDurationsAreBounded() {
         let p = parse(#", "password": "p""#, root: #", "sinks": {"stdout": {"retry": {"initial": "9999999999999999h", "max_delay": "0.5ms"}}}"#)
         #expect(p.problems.contains("sinks.stdout.retry.initial: must be from 1ms to 24h"), "\(p.problems)")

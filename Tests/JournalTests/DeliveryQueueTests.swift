@@ -168,3 +168,25 @@ import VicinotifyCore
 private extension Int {
     var asInt64: Int64 { Int64(self) }
 }
+
+@Suite struct CursorBeyondTheEndTests {
+    /// A journal replaced by a shorter one: the sink says so and goes on from the end, not silently idle.
+    @Test func aCursorBeyondTheJournalsEndIsSaidAndReset() async throws {
+        let (journal, dir, _) = try await DeliveryQueueTests.journal(agents: 3, polls: 1)
+        defer { dir.remove() }
+        _ = try await journal.cursor(sink: "s")
+        try await journal.resetCursor(sink: "s", to: 1000)
+        let logs = CapturedLogs()
+        let sink = RecordingSink(name: "s")
+        let queue = DeliveryQueue(sink: sink, journal: journal, policy: DeliveryQueueTests.fast, logger: logs.logger())
+        let run = DeliveryQueueTests.start(queue)
+        defer { run.cancel() }
+        #expect(await logs.wait { $0.contains { $0.contains("beyond the journal's end") } })
+        var tracker = SourceTracker(name: "src2", eventSource: "vicidial://src2", redactedURL: "")
+        let time = Timestamp.now()
+        let events = tracker.observe([AgentState(user: "new", status: "READY")], at: time).map(EncodedEvent.init)
+        try await journal.commit(source: "src2", events: events, changes: [], at: time, lastSequence: tracker.lastSequence)
+        queue.notify()
+        #expect(await sink.wait { $0.map(\.id) == events.map(\.id) }, "new events reach the sink")
+    }
+}

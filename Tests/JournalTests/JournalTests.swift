@@ -118,6 +118,25 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
         #expect(throws: JournalError.self) { try Journal(directory: dir.path) }
     }
 
+    @Test func garbageInTheFileIsFoundAtOpen() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let journal = try Journal(directory: dir.path)
+            _ = try await journal.cursor(sink: "s")
+            var feed = Feed()
+            for _ in 0..<5 { _ = try await feed.commit(agents(200, status: ["READY", "PAUSED"][Int.random(in: 0...1)]), to: journal) }
+            try await journal.checkpoint()
+        }
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: dir.file("journal.sqlite")))
+        let size = try file.seekToEnd()
+        #expect(size > 16384 * 8)
+        try file.seek(toOffset: 16384 * 4)  // a whole page of the events table, old events nobody reads now
+        file.write(Data(repeating: 0xA5, count: 16384))
+        try file.close()
+        #expect(throws: JournalError.self) { try Journal(directory: dir.path) }
+    }
+
     @Test func textWithANULIsReadWhole() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

@@ -145,6 +145,22 @@ import VicinotifyCore
 }
 
 @Suite struct ResponseParserLimitTests {
+    @Test func aGzipBodySaysSo() {
+        let body: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]
+        guard case .failure(let f) = ResponseParser.loggedInAgents(body, delimiter: 9, password: "p") else { Issue.record("parsed"); return }
+        #expect(f.message.contains("gzip"))
+        #expect(!f.message.contains("truncated?"))
+    }
+
+    @Test func twoFactorIsItsOwnFailureWithItsOwnAdvice() {
+        let body = Array("ERROR: Login incorrect, please try again: |apiuser|apipass|2FA|\n".utf8)
+        guard case .failure(let f) = ResponseParser.loggedInAgents(body, delimiter: 9, password: "apipass") else { Issue.record("parsed"); return }
+        #expect(f.reason == .twoFactor)
+        #expect(f.isCredentialProblem)
+        #expect(f.advice.contains("two-factor"))
+        #expect(!f.message.contains("apipass"))
+    }
+
     @Test func aHugeFieldIsCutNotCopiedIntoEvents() throws {
         let name = String(repeating: "N", count: 5_000_000)
         let body = Array("agent001|SALES|8600051|READY|0||0|\(name)|AGENTS|1|LOGIN|\n".utf8)
