@@ -32,27 +32,31 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
-        // The durable journal (SQLite) and the per-sink delivery queues that read it.
+        // The durable journal (SQLite): events, snapshots, cursors, retries, dead letters.
         .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite",
                                                  .product(name: "Logging", package: "swift-log")]),
+        // Per-sink delivery: a pure state machine of decisions, and the queue that runs it over the journal.
+        .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal",
+                                                  .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
         .target(name: "Sinks", dependencies: ["VicinotifyCore", "CurlHTTP", "CCrypto", "Postgres",
                                                .product(name: "Logging", package: "swift-log")]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
+            "VicinotifyCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Configuration and the running daemon: sources -> differ -> sinks.
-        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Journal", "Sinks", "CurlHTTP", "Postgres",
+        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Journal", "Delivery", "Sinks", "CurlHTTP", "Postgres",
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
                                                 .product(name: "NIOHTTP1", package: "swift-nio")]),
         .executableTarget(name: "vicinotify", dependencies: [
-            "CurlHTTP", "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
+            "CurlHTTP", "Daemon", "Delivery", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -66,8 +70,10 @@ let package = Package(
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Journal", "TestSupport", "VicinotifyCore",
+                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "TestSupport", "VicinotifyCore", "Postgres", "CurlHTTP",
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "Delivery", "TestSupport", "VicinotifyCore", "Postgres", "CurlHTTP",
                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",

@@ -1,3 +1,4 @@
+import Delivery
 import CurlHTTP
 import Journal
 import Logging

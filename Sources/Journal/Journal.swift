@@ -5,6 +5,11 @@ import VicinotifyCore
 public struct JournaledEvent: Sendable, Hashable {
     public var position: Int64
     public var event: EncodedEvent
+
+    public init(position: Int64, event: EncodedEvent) {
+        self.position = position
+        self.event = event
+    }
 }
 
 /// Retry bookkeeping of one undelivered event on one sink.

@@ -1,3 +1,4 @@
+import Delivery
 import Journal
 import Logging
 import TestSupport

@@ -1,0 +1,180 @@
+import Journal
+import Logging
+import Synchronization
+import VicinotifyCore
+
+/// Feeds one sink from the journal: its own cursor, its own retries, its own dead letters.
+///
+/// Events are read in journal order into a bounded window (the backlog itself stays on disk). Per
+/// agent, an event is handed to the sink only once every earlier event of that agent is delivered or
+/// given up; events of different agents go out together in one batch. Failed events wait with
+/// exponential backoff and full jitter, then go to the dead letters when the policy is exhausted.
+/// A slow or failing sink holds up nothing but itself.
+public final class DeliveryQueue: Sendable {
+    public let sink: any EventSink
+    private let journal: Journal
+    private let policy: RetryPolicy
+    private let logger: Logger
+    private let batchSize: Int
+    private let windowSize: Int
+    private let wakeup = Wakeup()
+    private let draining = Atomic<Bool>(false)
+    private let metrics: Metrics?
+
+    /// - Parameter metrics: counts `vicinotify_deliveries_total{sink,outcome}` (delivered, retry,
+    ///   dead_letter, disabled) when given; the owner of `metrics` declares the family.
+    public init(sink: any EventSink, journal: Journal, policy: RetryPolicy = RetryPolicy(), logger: Logger,
+                batchSize: Int = 500, windowSize: Int = 2000, metrics: Metrics? = nil) {
+        self.metrics = metrics
+        self.sink = sink
+        self.journal = journal
+        self.policy = policy
+        self.logger = logger
+        self.batchSize = max(1, batchSize)
+        self.windowSize = max(batchSize, windowSize)
+    }
+
+    /// New events were committed.
+    public func notify() { wakeup.signal() }
+
+    /// Deliver what can be delivered now, then let `run()` return instead of waiting for more.
+    public func drain() {
+        draining.store(true, ordering: .relaxed)
+        wakeup.signal()
+    }
+
+    /// Runs until cancelled, or after `drain()` once nothing is deliverable right now.
+    public func run() async {
+        let name = sink.name
+        var machine: DeliveryStateMachine
+        do {
+            var cursor = try await journal.cursor(sink: name)
+            let end = try await journal.lastPosition()
+            if cursor > end {
+                logger.error("this sink's cursor is beyond the journal's end (was the journal replaced?): it starts again from the end; events the journal lost cannot be delivered",
+                             metadata: ["sink": "\(name)", "cursor": "\(cursor)", "end": "\(end)"])
+                try await journal.resetCursor(sink: name, to: end)
+                cursor = end
+            }
+            machine = DeliveryStateMachine(sink: name, cursor: cursor, retries: try await journal.retries(sink: name),
+                                           policy: policy, batching: sink.batching, batchSize: batchSize, windowSize: windowSize)
+        } catch {
+            logger.critical("cannot read the journal: this sink will not deliver", metadata: ["sink": "\(name)", "error": "\(error)"])
+            return
+        }
+        var rng = SplitMix64(seed: UInt64.random(in: .min ... .max))
+        // Reading the next events and recording outcomes overlap with the sink's next delivery: the
+        // journal works on its own thread while the sink works. Records are written in order.
+        var prefetch: Task<[JournaledEvent], any Error>?
+        var recording: Task<Void, Never>?
+        defer { prefetch?.cancel() }
+        while !Task.isCancelled {
+            do {
+                if let p = prefetch {
+                    prefetch = nil
+                    machine.received(try await p.value)
+                } else if machine.room > 0 {
+                    machine.received(try await journal.events(for: name, after: machine.readPosition, limit: machine.room))
+                }
+            } catch {
+                logger.error("cannot read the journal; retrying", metadata: ["sink": "\(name)", "error": "\(error)"])
+                await wakeup.wait(seconds: 1)
+                continue
+            }
+            let batch: [EncodedEvent]
+            switch machine.next(now: .now(), draining: draining.load(ordering: .relaxed)) {
+            case .finish:
+                await recording?.value
+                return
+            case .wait(let seconds):
+                await wakeup.wait(seconds: seconds)
+                continue
+            case .deliver(let events):
+                batch = events
+            }
+            if machine.roomAfterDelivery > 0 {
+                let (journal, after, limit) = (self.journal, machine.readPosition, machine.roomAfterDelivery)
+                prefetch = Task { try await journal.events(for: name, after: after, limit: limit) }
+            }
+            let outcomes = await sink.deliver(batch)
+            let done = machine.completed(outcomes, now: .now()) { Double(rng.next() >> 11) / Double(1 << 53) }
+            report(done)
+            let (previous, journal, logger) = (recording, self.journal, self.logger)
+            recording = Task {
+                await previous?.value
+                do {
+                    try await journal.record(sink: name, cursor: done.cursor, retrying: done.retrying, finished: done.finished,
+                                             dead: done.dead)
+                } catch {
+                    // Outcomes not recorded are redone after a restart: at-least-once, never lost.
+                    logger.error("cannot record deliveries in the journal", metadata: ["sink": "\(name)", "error": "\(error)"])
+                }
+            }
+            if let reason = done.disabledBecause {
+                await recording?.value
+                logger.critical("sink disabled until the next start; its undelivered events stay in the journal",
+                                metadata: ["sink": "\(name)", "reason": "\(reason)", "cursor": "\(done.cursor)"])
+                return
+            }
+        }
+        await recording?.value
+    }
+
+    /// Metrics and logs of one round.
+    private func report(_ done: DeliveryStateMachine.Completion) {
+        let name = sink.name
+        if let metrics {
+            for (outcome, n) in [("delivered", done.delivered), ("retry", done.retrying.count), ("dead_letter", done.dead.count),
+                                 ("disabled", done.disabledEvents)] where n > 0 {
+                metrics.add("vicinotify_deliveries_total", [("sink", name), ("outcome", outcome)], Double(n))
+            }
+        }
+        if done.failures > 0 {
+            logger.warning("delivery failed; will retry", metadata: ["sink": "\(name)", "events": "\(done.failures)",
+                                                                    "reason": "\(done.lastReason)"])
+        }
+        if let last = done.dead.last {
+            logger.error("gave up on events: dead-lettered", metadata: ["sink": "\(name)", "events": "\(done.dead.count)",
+                                                                     "reason": "\(last.lastError)"])
+        }
+    }
+}
+
+/// A wake-up call that is never lost: a signal with nobody waiting is kept for the next wait.
+final class Wakeup: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if let w = s.waiter { s.waiter = nil; return w }
+            s.pending = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns on a signal, after `seconds`, or when the task is cancelled.
+    func wait(seconds: Double) async {
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            if !Task.isCancelled { self?.signal() }
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.pending { s.pending = false; return true }
+                    s.waiter = c
+                    return false
+                }
+                if now { c.resume() }
+            }
+        } onCancel: {
+            signal()
+        }
+        timer.cancel()
+    }
+}
