@@ -26,6 +26,8 @@ let package = Package(
 
         // Model, differ, events, JSON encoding, sink interface. Depends on nothing.
         .target(name: "VicinotifyCore"),
+        // Reading JSON configuration: every problem with its JSON path. Each sink kind reads its block with it.
+        .target(name: "ConfigValidation", dependencies: ["VicinotifyCore"]),
         // Async HTTP over libcurl's multi interface, on its own thread.
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
         // PostgreSQL over libpq: a blocking connection, and an actor that owns one on its own queue.
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal",
                                                   .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
-        .target(name: "Sinks", dependencies: ["VicinotifyCore", "CurlHTTP", "CCrypto", "Postgres",
+        .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres",
                                                .product(name: "Logging", package: "swift-log")]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
@@ -50,7 +52,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Configuration and the running daemon: sources -> differ -> sinks.
-        .target(name: "Daemon", dependencies: ["VicinotifyCore", "VICIdial", "Journal", "Delivery", "Sinks", "CurlHTTP", "Postgres",
+        .target(name: "Daemon", dependencies: ["VicinotifyCore", "ConfigValidation", "VICIdial", "Journal", "Delivery", "Sinks",
+                                                "CurlHTTP", "Postgres",
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ConfigValidation
 import Foundation
 import Postgres
 import Sinks
@@ -20,44 +21,36 @@ public struct Configuration: Sendable {
 
     public var stateDirectory: String
     public var sources: [Source]
-    public var stdoutEnabled: Bool
-    public var stdoutRetry: RetryPolicy
+    /// Every configured sink, read by the kinds of `SinkRegistry`.
+    public var sinks: [any SinkConfiguration]
     /// Journal entries kept for `replay` after every sink has passed them.
     public var journalKeepEvents: Int
     /// A cap on the journal file's size; reaching it pauses polling like a full disk.
     public var journalMaxBytes: Int?
-    /// The endpoints of `sinks.webhooks_file`, each its own sink.
-    public var webhooks: [WebhookEndpoint]
-    /// `sinks.postgres`; `nil`: no PostgreSQL sink.
-    public var postgres: PostgresSinkConfiguration?
     /// Where `/metrics`, `/healthz` and `/readyz` are served (`http.listen`); `nil`: no listener.
     public var httpListen: (host: String, port: Int)?
     /// Things that are allowed but probably wrong, each naming its JSON path (never a secret's value).
     public var warnings: [String] = []
 
-    public init(stateDirectory: String, sources: [Source], stdoutEnabled: Bool = true,
-                stdoutRetry: RetryPolicy = RetryPolicy(), journalKeepEvents: Int = 100_000, journalMaxBytes: Int? = nil,
-                webhooks: [WebhookEndpoint] = []) {
+    public init(stateDirectory: String, sources: [Source], sinks: [any SinkConfiguration] = [StdoutSinkConfiguration()],
+                journalKeepEvents: Int = 100_000, journalMaxBytes: Int? = nil) {
         self.stateDirectory = stateDirectory
         self.sources = sources
-        self.stdoutEnabled = stdoutEnabled
-        self.stdoutRetry = stdoutRetry
+        self.sinks = sinks
         self.journalKeepEvents = journalKeepEvents
         self.journalMaxBytes = journalMaxBytes
-        self.webhooks = webhooks
     }
 
     /// The names of every configured sink, as their journal cursors know them.
-    public var sinkNames: [String] {
-        (stdoutEnabled ? ["stdout"] : []) + webhooks.map(\.sinkName) + (postgres == nil ? [] : [PostgresSink.sinkName])
+    public var sinkNames: [String] { sinks.map(\.sinkName) }
+
+    /// The retry policy of the sink named `sink`; `nil` for a sink the configuration does not have.
+    public func retryPolicy(for sink: String) -> RetryPolicy? {
+        sinks.first { $0.sinkName == sink }?.retry
     }
 
-    /// The retry policy of the sink named `sink`.
-    public func retryPolicy(for sink: String) -> RetryPolicy {
-        if sink == "stdout" { return stdoutRetry }
-        if sink == PostgresSink.sinkName, let postgres { return postgres.retry }
-        return webhooks.first { $0.sinkName == sink }?.retry ?? RetryPolicy()
-    }
+    /// The configured sinks of one kind, e.g. `sinks(of: WebhookEndpoint.self)`.
+    public func sinks<T>(of type: T.Type) -> [T] { sinks.compactMap { $0 as? T } }
 
     /// Reads and validates a configuration file.
     /// - Throws: `ConfigurationError` listing every problem found.
@@ -80,7 +73,7 @@ public struct Configuration: Sendable {
         } catch {
             throw ConfigurationError(problems: ["$: not valid JSON (\((error as NSError).userInfo["NSDebugDescription"] ?? error))"])
         }
-        var v = Validator(environment: environment, baseDirectory: baseDirectory, requireSecrets: requireSecrets)
+        var v = JSONValidator(environment: environment, baseDirectory: baseDirectory, requireSecrets: requireSecrets)
         var config = v.configuration(root)
         if !v.problems.isEmpty { throw ConfigurationError(problems: v.problems) }
         config!.warnings = v.warnings

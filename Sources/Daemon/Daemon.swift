@@ -36,7 +36,8 @@ public final class Daemon: Sendable {
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
         let operations = self.operations
         let queues = sinks.map {
-            DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name), logger: logger,
+            // A sink handed in without a configuration block (embedding, tests) gets the default policy.
+            DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name) ?? RetryPolicy(), logger: logger,
                           batchSize: max(500, $0.batching.waitFor), metrics: operations.metrics)
         }
         // Unstructured, so cancelling `run` stops the polling but not the delivery of what was polled.

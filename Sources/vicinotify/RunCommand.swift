@@ -61,21 +61,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     static func sinks(for configuration: Configuration, logger: Logger) -> [any EventSink] {
-        var sinks: [any EventSink] = []
-        if configuration.stdoutEnabled {
-            signal(SIGPIPE, SIG_IGN)
-            sinks.append(StdoutSink(onClosed: {
-                logger.notice("standard output closed: stopping")
-                kill(getpid(), SIGTERM)
-            }))
-        }
-        sinks += configuration.webhooks.map { WebhookSink(endpoint: $0) }
-        if let postgres = configuration.postgres {
-            let sink = PostgresSink(configuration: postgres, logger: logger)
-            Task { await sink.connect() }  // a wrong password or a missing table is reported at start
-            sinks.append(sink)
-        }
-        return sinks
+        let context = SinkContext(logger: logger) { kill(getpid(), SIGTERM) }
+        return configuration.sinks.map { $0.makeSink(context) }
     }
 }
 

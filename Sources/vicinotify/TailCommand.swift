@@ -1,4 +1,5 @@
 import ArgumentParser
+import VicinotifyCore
 import Daemon
 import Foundation
 import Postgres

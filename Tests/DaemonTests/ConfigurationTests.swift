@@ -37,7 +37,7 @@ import VicinotifyCore
         #expect(c.sources[1].vicidial.mode == .agentStatus)
         #expect(c.sources[1].vicidial.interval == 2)
         #expect(c.sources[1].vicidial.timeout == 5, "timeout defaults to 5s")
-        #expect(c.stdoutEnabled)
+        #expect(c.sinkNames == ["stdout"])
     }
 
     @Test func everyProblemIsListedWithItsPath() {
@@ -68,7 +68,7 @@ import VicinotifyCore
         let c = try Configuration.load(path: root.appendingPathComponent("config.example.json").path,
                                        environment: ["VICIDIAL_PASS": "a", "DIALER2_PASS": "b", "PGPASS": "c"])
         #expect(c.sinkNames == ["stdout", "postgres"])
-        #expect(c.postgres?.connection.password == "c" && c.httpListen?.port == 9464)
+        #expect(c.sinks(of: PostgresSinkConfiguration.self).first?.connection.password == "c" && c.httpListen?.port == 9464)
     }
 
     @Test func thePostgresSinkReadsEveryOptionAndDefaults() throws {
@@ -79,17 +79,17 @@ import VicinotifyCore
               "table": "routing.events", "channel": "events", "notify": "batch", "batch": {"max_events": 50, "max_wait": "20ms"},
               "apply_schema": true, "connect_timeout": "3s", "retry": {"initial": "2s"}}}}
             """.utf8), baseDirectory: "/", environment: ["PGPASS": "pw"])
-        let pg = try #require(full.postgres)
+        let pg = try #require(full.sinks(of: PostgresSinkConfiguration.self).first)
         #expect(pg.connection.conninfo == "host=127.0.0.1 dbname=calls user=notifier" && pg.connection.password == "pw")
         #expect(pg.connection.connectTimeout == 3)
         #expect(pg.table == "routing.events" && pg.channel == "events" && pg.notify == .batch)
         #expect(pg.batchMaxEvents == 50 && pg.batchMaxWait == 0.02 && pg.applySchema && pg.retry.initial == 2)
-        #expect(full.sinkNames == ["stdout", "postgres"] && full.retryPolicy(for: "postgres").initial == 2)
+        #expect(full.sinkNames == ["stdout", "postgres"] && full.retryPolicy(for: "postgres")?.initial == 2)
 
         let minimal = try Configuration.parse(Data("""
             {"sources": [\(source)], "sinks": {"postgres": {"conninfo": "dbname=calls"}}}
             """.utf8), baseDirectory: "/", environment: [:])
-        let d = try #require(minimal.postgres)
+        let d = try #require(minimal.sinks(of: PostgresSinkConfiguration.self).first)
         #expect(d.table == "agent_events" && d.channel == "agent_events" && d.notify == .event)
         #expect(d.batchMaxEvents == 500 && d.batchMaxWait == 0 && !d.applySchema && d.connection.password == nil)
 
@@ -169,13 +169,13 @@ import VicinotifyCore
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("webhooks.example.json"), encoding: .utf8)
         let c = try load(text, env: ["CRM_WEBHOOK_SECRET": Self.secret]).get()
-        #expect(c.webhooks.map(\.name) == ["crm", "routing"])
+        #expect(c.sinks(of: WebhookEndpoint.self).map(\.name) == ["crm", "routing"])
         #expect(c.sinkNames == ["stdout", "webhook:crm", "webhook:routing"])
-        let crm = c.webhooks[0]
+        let crm = c.sinks(of: WebhookEndpoint.self)[0]
         #expect(crm.filter == EventFilter(types: ["vicidial.agent.*"], campaigns: ["SALES"]))
         #expect(crm.headers.map(\.name) == ["X-Tenant"] && crm.timeout == 10 && crm.concurrency == 8 && crm.batchMaxEvents == 1)
         #expect(c.retryPolicy(for: "webhook:crm") == RetryPolicy(initial: 1, maxDelay: 300, maxAge: 86_400))
-        #expect(c.webhooks[1].batchMaxEvents == 100 && c.webhooks[1].batchMaxWait == 0.25 && c.webhooks[1].concurrency == 64)
+        #expect(c.sinks(of: WebhookEndpoint.self)[1].batchMaxEvents == 100 && c.sinks(of: WebhookEndpoint.self)[1].batchMaxWait == 0.25 && c.sinks(of: WebhookEndpoint.self)[1].concurrency == 64)
     }
 
     @Test func everyProblemIsListedWithItsPathAndNoSecret() {

@@ -66,10 +66,10 @@ import VicinotifyCore
         let logs = CapturedLogs()
         var config = configuration(sim)
         let signer = try WebhookSigner(secrets: secret)
-        config.webhooks = [WebhookEndpoint(name: "crm", url: receiver.url("/crm"), signer: signer),
-                           WebhookEndpoint(name: "broken", url: receiver.url("/broken"), signer: signer)]
+        config.sinks = [WebhookEndpoint(name: "crm", url: receiver.url("/crm"), signer: signer),
+                        WebhookEndpoint(name: "broken", url: receiver.url("/broken"), signer: signer)]
         let recording = RecordingSink()
-        let sinks: [any EventSink] = [recording] + config.webhooks.map { WebhookSink(endpoint: $0) }
+        let sinks: [any EventSink] = [recording] + config.sinks(of: WebhookEndpoint.self).map { WebhookSink(endpoint: $0) }
         let daemon = Daemon(configuration: config, sinks: sinks, logger: logs.logger())
         let run = Task { try await daemon.run(drainTimeout: 1) }
 
@@ -225,14 +225,14 @@ import VicinotifyCore
         defer { receiver.stop() }
         let logs = CapturedLogs()
         var config = DaemonTests().configuration(sim)
-        config.webhooks = [WebhookEndpoint(name: "crm", url: receiver.url("/crm"), signer: nil)]
+        let crm = WebhookEndpoint(name: "crm", url: receiver.url("/crm"), signer: nil)
         let wrongPassword = "not-it-\(UInt32.random(in: 0 ... .max))"
         var postgres = PostgresSinkConfiguration(
             connection: TestPostgres.options(password: fault == .wrongPassword ? wrongPassword : TestPostgres.password),
             table: TestPostgres.uniqueName("events"), channel: TestPostgres.uniqueName("ch"),
             retry: RetryPolicy(initial: 0.05, maxDelay: 0.2, maxAge: 3600))
         postgres.applySchema = false
-        config.postgres = postgres
+        config.sinks = [StdoutSinkConfiguration(), crm, postgres]
 
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
@@ -248,7 +248,7 @@ import VicinotifyCore
         defer { close(fds[1]); close(fds[0]) }
         let postgresSink = PostgresSink(configuration: postgres, logger: logs.logger())
         let pg = CountingSink(postgresSink)
-        let sinks: [any EventSink] = [StdoutSink(fileDescriptor: fds[1]), WebhookSink(endpoint: config.webhooks[0]), pg]
+        let sinks: [any EventSink] = [StdoutSink(fileDescriptor: fds[1]), WebhookSink(endpoint: crm), pg]
         let daemon = Daemon(configuration: config, sinks: sinks, logger: logs.logger())
         let run = Task { try await daemon.run(drainTimeout: 1) }
 

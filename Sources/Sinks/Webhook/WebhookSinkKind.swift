@@ -1,10 +1,27 @@
+import ConfigValidation
 import Foundation
-import Sinks
 import VicinotifyCore
 
-/// The webhooks file (`sinks.webhooks_file`): `{"endpoints": [...]}`. Problems are reported as
-/// `sinks.webhooks[i].key`; relative paths in it are relative to the file.
-extension Validator {
+/// `sinks.webhooks_file`: a file of endpoints, `{"endpoints": [...]}`, each its own sink. Problems are
+/// reported as `sinks.webhooks[i].key`; relative paths in it are relative to the file.
+public struct WebhookSinkKind: SinkKind {
+    public let key = "webhooks_file"
+
+    public func configure(_ value: Any?, validator v: inout JSONValidator) -> [any SinkConfiguration] {
+        guard let value else { return [] }
+        guard let name = value as? String, !name.isEmpty else {
+            v.problem("sinks.webhooks_file", "expected the path of the webhooks file")
+            return []
+        }
+        return v.webhooksFile(v.resolve(name))
+    }
+}
+
+extension WebhookEndpoint: SinkConfiguration {
+    public func makeSink(_ context: SinkContext) -> any EventSink { WebhookSink(endpoint: self) }
+}
+
+extension JSONValidator {
     mutating func webhooksFile(_ path: String) -> [WebhookEndpoint] {
         guard let data = FileManager.default.contents(atPath: path) else {
             problem("sinks.webhooks_file", "cannot read \(path)")

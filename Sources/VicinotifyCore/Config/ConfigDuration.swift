@@ -6,7 +6,9 @@ public enum ConfigDuration {
     /// Seconds, or `nil` when `text` is not a duration.
     public static func parse(_ text: String) -> Double? {
         var total = 0.0
-        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        var rest = Substring(text)
+        while rest.first == " " || rest.first == "\t" { rest = rest.dropFirst() }
+        while rest.last == " " || rest.last == "\t" { rest = rest.dropLast() }
         guard !rest.isEmpty else { return nil }
         while !rest.isEmpty {
             let number = rest.prefix { $0.isNumber || $0 == "." }
@@ -37,4 +39,3 @@ public enum ConfigDuration {
     }
 }
 
-import Foundation
