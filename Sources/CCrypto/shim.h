@@ -1,6 +1,7 @@
 #ifndef CCRYPTO_SHIM_H
 #define CCRYPTO_SHIM_H
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -38,4 +39,6 @@ static inline void ccrypto_hmac_free(EVP_MAC_CTX *ctx) { EVP_MAC_CTX_free(ctx); 
 static inline int ccrypto_sha256(const unsigned char *data, size_t data_len, unsigned char out[32]) {
     return EVP_Digest(data, data_len, out, NULL, EVP_sha256(), NULL);
 }
+// The oldest error libcrypto queued on this thread (0 when none), removed from the queue.
+static inline unsigned long ccrypto_last_error(void) { return ERR_get_error(); }
 #endif

@@ -187,8 +187,8 @@ public actor Journal {
         let read = try db.prepare("SELECT agents FROM snapshot_blocks WHERE source = ? AND block = ?")
         for index in Set(blockOf) {
             read.reset()
-            read.bind(.text(source), at: 1)
-            read.bind(.int(Int64(index)), at: 2)
+            try read.bind(.text(source), at: 1)
+            try read.bind(.int(Int64(index)), at: 2)
             stored[index] = try read.step() ? read.blob(0) : []
         }
         let pending = PendingSnapshot(source: source)
@@ -243,15 +243,15 @@ public actor Journal {
             })
             for (r, e) in rows.enumerated() {
                 let p = Int32(r * 9)
-                statement.bind(arena.copy(e.id), asText: true, at: p + 1)
-                statement.bind(arena.copy(e.sourceName), asText: true, at: p + 2)
-                statement.bind(.int(Int64(e.sequence)), at: p + 3)
-                statement.bind(arena.copy(e.type.rawValue), asText: true, at: p + 4)
-                statement.bind(arena.copy(e.subject), asText: true, at: p + 5)
-                statement.bind(arena.copy(e.campaignID), asText: true, at: p + 6)
-                statement.bind(arena.copy(e.userGroup), asText: true, at: p + 7)
-                statement.bind(.int(e.time.millisecondsSince1970), at: p + 8)
-                statement.bind(e.json.withUnsafeBytes { arena.copy($0) }, asText: false, at: p + 9)
+                try statement.bind(arena.copy(e.id), asText: true, at: p + 1)
+                try statement.bind(arena.copy(e.sourceName), asText: true, at: p + 2)
+                try statement.bind(.int(Int64(e.sequence)), at: p + 3)
+                try statement.bind(arena.copy(e.type.rawValue), asText: true, at: p + 4)
+                try statement.bind(arena.copy(e.subject), asText: true, at: p + 5)
+                try statement.bind(arena.copy(e.campaignID), asText: true, at: p + 6)
+                try statement.bind(arena.copy(e.userGroup), asText: true, at: p + 7)
+                try statement.bind(.int(e.time.millisecondsSince1970), at: p + 8)
+                try statement.bind(e.json.withUnsafeBytes { arena.copy($0) }, asText: false, at: p + 9)
             }
             while try statement.step() {}
             start += rows.count

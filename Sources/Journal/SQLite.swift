@@ -58,6 +58,11 @@ final class SQLiteConnection {
         }
     }
 
+    /// The one funnel for SQLite's result codes: anything but `SQLITE_OK` throws what SQLite said.
+    func check(_ rc: Int32) throws(JournalError) {
+        if rc != SQLITE_OK { throw failure(rc) }
+    }
+
     func failure(_ rc: Int32) -> JournalError {
         JournalError(code: sqlite3_extended_errcode(db), message: String(cString: sqlite3_errmsg(db)))
     }
@@ -78,35 +83,33 @@ final class Statement {
     deinit { sqlite3_finalize(stmt) }
 
     @discardableResult
-    func bind(_ values: [SQLValue]) -> Statement {
-        sqlite3_reset(stmt)
-        sqlite3_clear_bindings(stmt)
-        for (i, v) in values.enumerated() { bind(v, at: Int32(i + 1)) }
+    func bind(_ values: [SQLValue]) throws(JournalError) -> Statement {
+        reset()
+        try connection.check(sqlite3_clear_bindings(stmt))
+        for (i, v) in values.enumerated() { try bind(v, at: Int32(i + 1)) }
         return self
     }
 
-    /// Makes the statement ready to run again; bindings are kept until rebound.
-    func reset() { sqlite3_reset(stmt) }
+    /// Makes the statement ready to run again; bindings are kept until rebound. (Its result repeats the
+    /// last step's error, which that step already reported.)
+    func reset() { _ = sqlite3_reset(stmt) }
 
     /// Binds one parameter (1-based) without resetting the statement.
-    func bind(_ value: SQLValue, at n: Int32) {
-        switch value {
+    func bind(_ value: SQLValue, at n: Int32) throws(JournalError) {
+        let rc: Int32 = switch value {
         case .null: sqlite3_bind_null(stmt, n)
         case .int(let x): sqlite3_bind_int64(stmt, n, x)
-        case .text(var s):
-            s.withUTF8 { _ = sqlite3_bind_text(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
-        case .blob(let b):
-            b.withUnsafeBytes { _ = sqlite3_bind_blob(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+        case .text(var s): s.withUTF8 { sqlite3_bind_text(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+        case .blob(let b): b.withUnsafeBytes { sqlite3_bind_blob(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
         }
+        try connection.check(rc)
     }
 
     /// Binds bytes held by a `BindArena` as text or a blob, without SQLite copying them (`SQLITE_STATIC`).
-    func bind(_ bytes: UnsafeRawBufferPointer, asText: Bool, at n: Int32) {
-        if asText {
-            sqlite3_bind_text(stmt, n, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
-        } else {
-            sqlite3_bind_blob(stmt, n, bytes.baseAddress, Int32(bytes.count), nil)
-        }
+    func bind(_ bytes: UnsafeRawBufferPointer, asText: Bool, at n: Int32) throws(JournalError) {
+        try connection.check(asText
+            ? sqlite3_bind_text(stmt, n, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+            : sqlite3_bind_blob(stmt, n, bytes.baseAddress, Int32(bytes.count), nil))
     }
 
     /// Steps to the next row; false when done.
@@ -119,7 +122,7 @@ final class Statement {
 
     /// Runs a statement that returns no rows.
     func run(_ values: [SQLValue] = []) throws(JournalError) {
-        bind(values)
+        try bind(values)
         while try step() {}
     }
 

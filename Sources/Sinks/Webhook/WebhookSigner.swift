@@ -25,14 +25,17 @@ public struct WebhookSigner: Sendable {
         }
     }
 
-    /// The `webhook-signature` header value.
-    public func signature(id: String, timestamp: Int, body: [UInt8]) -> String {
+    /// The `webhook-signature` header value. Throws when libcrypto fails: never a signature of zeros.
+    public func signature(id: String, timestamp: Int, body: [UInt8]) throws(CryptoError) -> String {
         let prefix = Array("\(id).\(timestamp).".utf8)
-        return keys.map { key in
+        var out: [String] = []
+        for key in keys {
             var mac = [UInt8](repeating: 0, count: 32)
-            _ = ccrypto_hmac_sha256_sign(key.context, prefix, prefix.count, body, body.count, &mac)
-            return "v1," + Data(mac).base64EncodedString()
-        }.joined(separator: " ")
+            try CryptoError.check(ccrypto_hmac_sha256_sign(key.context, prefix, prefix.count, body, body.count, &mac),
+                                  "HMAC-SHA256")
+            out.append("v1," + Data(mac).base64EncodedString())
+        }
+        return out.joined(separator: " ")
     }
 }
 

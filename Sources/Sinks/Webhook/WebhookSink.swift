@@ -44,11 +44,19 @@ public final class WebhookSink: EventSink {
             return outcomes
         }
         let timestamp = Int(Date().timeIntervalSince1970)
-        let requests = groups.map { request(for: $0.map { batch[$0] }, timestamp: timestamp) }
+        var signed: [(group: [Int], request: HTTPRequest)] = []
+        for g in groups {
+            do {
+                signed.append((g, try request(for: g.map { batch[$0] }, timestamp: timestamp)))
+            } catch {
+                // A request signed with nothing would be rejected and dead-lettered with the cause hidden.
+                for i in g { outcomes[i] = .retry(reason: "cannot sign the request: \(error)", after: nil) }
+            }
+        }
         let start = ContinuousClock.now
-        let results = await transport.perform(requests, maxInFlight: endpoint.concurrency) { $0.status == 410 }
+        let results = await transport.perform(signed.map(\.request), maxInFlight: endpoint.concurrency) { $0.status == 410 }
         let elapsed = ContinuousClock.now - start
-        for (g, result) in zip(groups, results) {
+        for ((g, _), result) in zip(signed, results) {
             let outcome: DeliveryOutcome
             switch result {
             case .success(let response):
@@ -75,7 +83,7 @@ public final class WebhookSink: EventSink {
     static let goneReason = "the endpoint answered 410 Gone"
 
     /// One signed request carrying `events`: the event itself, or a JSON array when batching is on.
-    private func request(for events: [EncodedEvent], timestamp: Int) -> HTTPRequest {
+    private func request(for events: [EncodedEvent], timestamp: Int) throws(CryptoError) -> HTTPRequest {
         let body: [UInt8]
         let id: String
         if endpoint.batchMaxEvents == 1 {
@@ -89,14 +97,14 @@ public final class WebhookSink: EventSink {
             }
             b.append(UInt8(ascii: "]"))
             body = b
-            id = Self.batchID(events)
+            id = try Self.batchID(events)
         }
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"), ("User-Agent", "vicinotify"),
             ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
         ]
         if let signer = endpoint.signer {
-            headers.append(("webhook-signature", signer.signature(id: id, timestamp: timestamp, body: body)))
+            headers.append(("webhook-signature", try signer.signature(id: id, timestamp: timestamp, body: body)))
         }
         headers += endpoint.headers
         return HTTPRequest(method: .post, url: endpoint.url, headers: headers, body: body,
@@ -152,10 +160,10 @@ public final class WebhookSink: EventSink {
 
     /// A batch's `webhook-id`: `msg_` and 32 hex digits of SHA-256 over the event ids, so the same
     /// events retried together carry the same id.
-    static func batchID(_ events: [EncodedEvent]) -> String {
+    static func batchID(_ events: [EncodedEvent]) throws(CryptoError) -> String {
         let ids = Array(events.map(\.id).joined(separator: ",").utf8)
         var digest = [UInt8](repeating: 0, count: 32)
-        _ = ccrypto_sha256(ids, ids.count, &digest)
+        try CryptoError.check(ccrypto_sha256(ids, ids.count, &digest), "SHA-256")
         return "msg_" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }

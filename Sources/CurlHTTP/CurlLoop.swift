@@ -1,0 +1,157 @@
+import CCurl
+import Synchronization
+
+/// State shared between callers and the loop thread, and the loop itself.
+final class CurlLoop: Sendable {
+    private struct Inbox {
+        var pending: [RequestGroup] = []
+        var cancelled: [UInt64] = []
+        var nextID: UInt64 = 0
+        var shuttingDown = false
+    }
+
+    static let globalInit: Void = { _ = ccurl_global_init() }()
+
+    private let inbox = Mutex(Inbox())
+    /// `CURLM*`. Created here, then used only by the loop thread, except `curl_multi_wakeup` (thread-safe).
+    nonisolated(unsafe) private let multi: UnsafeMutableRawPointer
+
+    init(maxConnectionsPerHost: Int) {
+        guard let handle = curl_multi_init() else { fatalError("curl_multi_init: out of memory") }
+        multi = handle
+        do {
+            try Curl.check(ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost),
+                           "curl_multi_setopt(MAX_HOST_CONNECTIONS)")
+            try Curl.check(ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX)),
+                           "curl_multi_setopt(PIPELINING)")
+        } catch {
+            fatalError("this libcurl lacks a multi option vicinotify needs: \(error)")  // libcurl 7.30 and later have both
+        }
+    }
+
+    func nextID() -> UInt64 { inbox.withLock { $0.nextID += 1; return $0.nextID } }
+
+    func enqueue(_ group: RequestGroup) {
+        let accepted = inbox.withLock { inbox -> Bool in
+            guard !inbox.shuttingDown else { return false }
+            inbox.pending.append(group)
+            return true
+        }
+        if accepted {
+            curl_multi_wakeup(multi)
+        } else {
+            group.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down"))
+        }
+    }
+
+    func cancel(_ id: UInt64) {
+        inbox.withLock { $0.cancelled.append(id) }
+        curl_multi_wakeup(multi)
+    }
+
+    func shutdown() {
+        inbox.withLock { $0.shuttingDown = true }
+        curl_multi_wakeup(multi)
+    }
+
+    /// The loop thread's body. Returns after `shutdown()`, having failed every unfinished request.
+    func run() {
+        var groups: [UInt64: RequestGroup] = [:]
+        var active: [ObjectIdentifier: Transfer] = [:]
+        var idle: [Transfer] = []
+
+        /// Starts requests of `group` while it has room.
+        func feed(_ group: RequestGroup) {
+            while group.inFlight < group.maxInFlight, group.next < group.requests.count {
+                let index = group.next
+                group.next += 1
+                let transfer = idle.popLast() ?? Transfer()
+                if let error = transfer.start(group.requests[index], group: group, index: index) {
+                    group.complete(index, .failure(error))
+                    transfer.finish()
+                    idle.append(transfer)
+                    continue
+                }
+                do {
+                    try Curl.check(curl_multi_add_handle(multi, transfer.easy), "curl_multi_add_handle")
+                } catch {
+                    group.complete(index, .failure(error))
+                    transfer.finish()
+                    continue
+                }
+                group.inFlight += 1
+                active[ObjectIdentifier(transfer)] = transfer
+            }
+            if group.unfinished == 0 { groups[group.id] = nil }
+        }
+
+        /// Takes `transfer` out of the multi handle and keeps it for the next request.
+        func park(_ transfer: Transfer) {
+            let removed = (try? Curl.check(curl_multi_remove_handle(multi, transfer.easy), "curl_multi_remove_handle")) != nil
+            active[ObjectIdentifier(transfer)] = nil
+            transfer.finish()
+            if removed, idle.count < 64 { idle.append(transfer) }  // a handle libcurl still holds is not reused
+        }
+
+        /// A multi call failed: every transfer in flight fails with its error, and is dropped.
+        func failAll(_ error: HTTPTransportError) {
+            for t in active.values {
+                let group = t.group
+                let index = t.index
+                park(t)
+                group?.finished(index, .failure(error))
+                if let group { feed(group) }
+            }
+        }
+
+        while true {
+            let (pending, cancelled, stopping) = inbox.withLock { inbox in
+                defer { inbox.pending = []; inbox.cancelled = [] }
+                return (inbox.pending, inbox.cancelled, inbox.shuttingDown)
+            }
+            for group in pending {
+                groups[group.id] = group
+                feed(group)
+            }
+            for id in cancelled {
+                guard let group = groups.removeValue(forKey: id) else { continue }
+                for t in active.values where t.group === group { park(t) }
+                group.fail(HTTPTransportError(kind: .cancelled, message: "request cancelled"))
+            }
+            if stopping {
+                for t in active.values { park(t) }
+                for g in groups.values { g.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down")) }
+                idle.removeAll()
+                curl_multi_cleanup(multi)
+                return
+            }
+            var running: Int32 = 0
+            do {
+                try Curl.check(curl_multi_perform(multi, &running), "curl_multi_perform")
+            } catch {
+                failAll(error)
+            }
+            var left: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+                let code = ccurl_msg_result(msg)
+                var priv: UnsafeMutableRawPointer?
+                if ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK { priv = nil }
+                guard let priv, let t = active[ObjectIdentifier(Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue())],
+                      let group = t.group else {
+                    curl_multi_remove_handle(multi, easy)
+                    continue
+                }
+                let result = t.result(code)
+                park(t)
+                group.finished(t.index, result)
+                feed(group)
+            }
+            do {
+                try Curl.check(curl_multi_poll(multi, nil, 0, 1000, nil), "curl_multi_poll")
+            } catch {
+                failAll(error)
+            }
+        }
+    }
+}

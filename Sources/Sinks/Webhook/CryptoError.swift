@@ -1,0 +1,15 @@
+import CCrypto
+
+/// A libcrypto call that failed, with the library's own reason (`ERR_get_error`).
+public struct CryptoError: Error, Sendable, CustomStringConvertible {
+    /// What was being done: "HMAC-SHA256", "SHA-256".
+    public var operation: String
+    /// libcrypto's packed error code; 0 when it left none.
+    public var code: UInt
+    public var description: String { "\(operation) failed in libcrypto (error \(code))" }
+
+    /// The one funnel for libcrypto results: `ok` is the call's result (1 on success).
+    static func check(_ ok: Int32, _ operation: String) throws(CryptoError) {
+        guard ok == 1 else { throw CryptoError(operation: operation, code: UInt(ccrypto_last_error())) }
+    }
+}
