@@ -26,22 +26,24 @@ let package = Package(
 
         // Model, differ, events, JSON encoding, sink interface. Depends on nothing.
         .target(name: "VicinotifyCore"),
+        // Threads of their own for blocking calls, with a shutdown: the one way blocking work runs.
+        .target(name: "WorkerThreads"),
         // Reading JSON configuration: every problem with its JSON path. Each sink kind reads its block with it.
         .target(name: "ConfigValidation", dependencies: ["VicinotifyCore"]),
         // Async HTTP over libcurl's multi interface, on its own thread.
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
         // PostgreSQL over libpq: a blocking connection, and an actor that owns one on its own queue.
-        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "WorkerThreads"]),
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
         // The durable journal (SQLite): events, snapshots, cursors, retries, dead letters.
-        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite",
+        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads",
                                                  .product(name: "Logging", package: "swift-log")]),
         // Per-sink delivery: a pure state machine of decisions, and the queue that runs it over the journal.
         .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal",
                                                   .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
-        .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres",
+        .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres", "WorkerThreads",
                                                .product(name: "Logging", package: "swift-log")]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
@@ -72,7 +74,7 @@ let package = Package(
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "Simulator"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore", "WorkerThreads"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Journal", "TestSupport", "VicinotifyCore",
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),

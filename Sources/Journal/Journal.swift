@@ -1,4 +1,5 @@
 import Foundation
+import WorkerThreads
 import VicinotifyCore
 
 /// An event as stored in the journal: its position (a journal-wide order) and its bytes.
@@ -53,12 +54,12 @@ public struct DeadLetter: Sendable, Equatable {
 /// letters here, so a restart neither repeats a change nor misses one, and a backlog lives on disk.
 /// Every SQLite call runs on the journal's own thread, never on Swift's cooperative pool.
 public actor Journal {
-    private let executor: ThreadExecutor
+    private let executor: WorkerThread
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let db: SQLiteConnection
     private let checkpointer: Checkpointer
     /// Applies a poll's changes to its snapshot blocks while the journal thread inserts its events.
-    private let snapshotQueue = DispatchQueue(label: "vicinotify.journal.snapshot")
+    private let snapshotWorker = WorkerThread(name: "journal-snapshot")
     public nonisolated let path: String
 
     /// Opens (creating if needed) `directory/journal.sqlite`.
@@ -77,7 +78,7 @@ public actor Journal {
             throw JournalError(code: 26, message: "\(path) is empty (0 bytes): it was truncated or replaced. Restore it, "
                                + "or move it away to start a new journal (event sequences then start again at 1)")
         }
-        executor = ThreadExecutor(name: "journal")
+        executor = WorkerThread(name: "journal")
         db = try SQLiteConnection(path: path)
         try db.exec("""
             PRAGMA page_size=16384;  -- on a new file: fewer, larger writes for ~1 KB events
@@ -117,6 +118,14 @@ public actor Journal {
         if let maxBytes { try db.exec("PRAGMA max_page_count = \(max(1, maxBytes / 16384))") }
         checkpointer = Checkpointer(path: path)
     }
+
+    deinit {
+        executor.shutdown()
+        snapshotWorker.shutdown()
+    }
+
+    /// The threads this journal runs on, for tests that check none outlives it.
+    nonisolated var workers: [WorkerThread] { [executor, snapshotWorker, checkpointer.worker] }
 
     // MARK: - Sources
 
@@ -167,7 +176,8 @@ public actor Journal {
     @discardableResult
     public func commit(source: String, events: [EncodedEvent], changes: [AgentChange], at time: Timestamp,
                        lastSequence: UInt64) throws -> Int64 {
-        try db.transaction { () throws(JournalError) in
+        defer { checkpointer.poke() }
+        return try db.transaction { () throws(JournalError) in
             let snapshot = try beginSnapshotUpdate(source: source, changes: changes, at: time)
             try insert(events)
             try write(snapshot)
@@ -193,7 +203,7 @@ public actor Journal {
         }
         let pending = PendingSnapshot(source: source)
         let blocks = stored
-        snapshotQueue.async {
+        snapshotWorker.submit {
             var touched = [[SnapshotBlock.Change]](repeating: [], count: SnapshotBlock.count)
             for (i, c) in changes.enumerated() {
                 touched[blockOf[i]].append((users[i], c.current, SnapshotBlock.sinceField(c.since, known: c.sinceKnown)))
@@ -345,6 +355,7 @@ public actor Journal {
             }
             try db.prepare("UPDATE cursors SET position = MAX(position, ?) WHERE sink = ?").run([.int(cursor), .text(sink)])
         }
+        checkpointer.poke()
     }
 
     // MARK: - Operations
@@ -447,76 +458,5 @@ public actor Journal {
         var out: [JournaledEvent] = []
         while try q.step() { out.append(Self.event(q)) }
         return out
-    }
-}
-
-/// Copies the WAL back into the database file once a second, on its own connection and thread, in
-/// PASSIVE mode: a commit never waits for a checkpoint, and the WAL stays small.
-final class Checkpointer: Sendable {
-    /// Runs until this object (owned by its `Journal`) is gone.
-    init(path: String) {
-        let thread = Thread { [weak self] in
-            guard let connection = try? SQLiteConnection(path: path) else { return }
-            while true {
-                Thread.sleep(forTimeInterval: 1)
-                guard self != nil else { return }
-                try? connection.exec("PRAGMA journal_size_limit=16777216; PRAGMA wal_checkpoint(PASSIVE)")
-            }
-        }
-        thread.name = "journal-checkpoint"
-        thread.start()
-    }
-}
-
-/// Snapshot blocks being rewritten on the snapshot queue: new bytes by block index (`nil`: damaged).
-final class PendingSnapshot: @unchecked Sendable {
-    let source: String
-    private let ready = DispatchSemaphore(value: 0)
-    private var blocks: [(index: Int, bytes: [UInt8]?)] = []  // written before `ready` is signalled
-
-    init(source: String) { self.source = source }
-
-    func finish(_ blocks: [(index: Int, bytes: [UInt8]?)]) {
-        self.blocks = blocks
-        ready.signal()
-    }
-
-    func wait() -> [(index: Int, bytes: [UInt8]?)] {
-        ready.wait()
-        return blocks
-    }
-}
-
-/// Runs an actor's jobs on a thread of its own, so blocking SQLite calls never occupy Swift's
-/// cooperative pool, nor a dispatch worker that anything else may be waiting for.
-final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
-    private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []  // guarded by `condition`
-
-    init(name: String) {
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = name
-        thread.start()
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty { condition.wait() }
-            let batch = jobs
-            jobs = []
-            condition.unlock()
-            for job in batch { job.runSynchronously(on: asUnownedSerialExecutor()) }
-        }
     }
 }

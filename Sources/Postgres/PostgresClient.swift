@@ -1,10 +1,10 @@
-import Dispatch
+import WorkerThreads
 
-/// A PostgreSQL connection owned by an actor that runs on its own dispatch queue, so libpq's blocking calls
+/// A PostgreSQL connection owned by an actor that runs on a worker thread of its own, so libpq's blocking calls
 /// never occupy Swift's cooperative threads. It connects on first use, and after the connection breaks
 /// the next call connects again; every new connection first runs `setUp` (e.g. checking the schema).
 public actor PostgresClient {
-    private let executor: QueueExecutor
+    private let executor: WorkerThread
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let options: PostgresConnectionOptions
     private let setUp: @Sendable (PostgresConnection) throws -> Void
@@ -13,8 +13,10 @@ public actor PostgresClient {
     public init(_ options: PostgresConnectionOptions, setUp: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
         self.options = options
         self.setUp = setUp
-        self.executor = QueueExecutor(label: "vicinotify.postgres.\(options.applicationName)")
+        self.executor = WorkerThread(name: "postgres")
     }
+
+    deinit { executor.shutdown() }
 
     /// Runs `body` on an open connection. A connection error closes the connection, so the next call reconnects.
     public func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) throws -> T {
@@ -43,18 +45,4 @@ public actor PostgresClient {
 
     /// Closes the connection, if open; the next call connects again.
     public func disconnect() { connection = nil }
-}
-
-/// Runs an actor's jobs on a serial dispatch queue (`DispatchSerialQueue` as an executor is Apple-only).
-final class QueueExecutor: SerialExecutor {
-    private let queue: DispatchQueue
-
-    init(label: String) { queue = DispatchQueue(label: label) }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
-    }
-
-    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
 }

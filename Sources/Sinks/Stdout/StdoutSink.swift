@@ -3,22 +3,22 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
+import WorkerThreads
 import Synchronization
 import VicinotifyCore
 
 /// Writes each event as one JSON line to a file descriptor (standard output by default), one `write(2)`
 /// per batch so a poll's events reach `jq` together and a line is never split between writes.
 ///
-/// The writes run on a serial dispatch queue of their own, never on Swift's cooperative pool: a reader
-/// that stops reading (a paused pager, a full pipe) blocks that queue's thread and nothing else.
+/// The writes run on a worker thread of their own, never on Swift's cooperative pool: a reader that stops
+/// reading (a paused pager, a full pipe) blocks that thread and nothing else.
 public final class StdoutSink: EventSink {
     public let name: String
     private let fd: Int32
     private let onClosed: @Sendable () -> Void
     /// Set once the reader is gone; later batches fail at once and stay in the journal.
     private let closed = Atomic<Bool>(false)
-    private let writer = DispatchQueue(label: "vicinotify.stdout-sink")
+    private let writer = WorkerThread(name: "stdout-sink")
 
     /// - Parameter onClosed: called once when the reader has gone away (`EPIPE`), e.g. `demo | head`.
     public init(name: String = "stdout", fileDescriptor: Int32 = 1, onClosed: @escaping @Sendable () -> Void = {}) {
@@ -26,6 +26,8 @@ public final class StdoutSink: EventSink {
         self.fd = fileDescriptor
         self.onClosed = onClosed
     }
+
+    deinit { writer.shutdown() }
 
     public func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
         if closed.load(ordering: .relaxed) {
@@ -38,9 +40,7 @@ public final class StdoutSink: EventSink {
             bytes.append(0x0A)
         }
         let (fd, lines) = (self.fd, bytes)
-        let error = await withCheckedContinuation { (c: CheckedContinuation<Int32?, Never>) in
-            writer.async { c.resume(returning: Self.writeAll(fd, lines)) }
-        }
+        let error = await writer.run { Self.writeAll(fd, lines) }
         guard let error else { return Array(repeating: .delivered, count: batch.count) }
         if error == EPIPE, !closed.exchange(true, ordering: .relaxed) { onClosed() }
         let reason = "write to fd \(fd) failed: " + String(cString: strerror(error))
