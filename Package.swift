@@ -45,6 +45,8 @@ let package = Package(
         // One file per sink.
         .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres", "WorkerThreads",
                                                .product(name: "Logging", package: "swift-log")]),
+        // `vicinotify tail`: following an event stream from outside the daemon (PostgreSQL table + LISTEN) and its lines.
+        .target(name: "Tail", dependencies: ["VicinotifyCore", "Postgres"]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
             "VicinotifyCore",
@@ -60,7 +62,14 @@ let package = Package(
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
                                                 .product(name: "NIOHTTP1", package: "swift-nio")]),
+        // The `bench` subcommands and what only they need (libcurl alone, the synthetic floor): not in the product's libraries.
+        .target(name: "Benchmarks", dependencies: [
+            "CCurl", "CurlHTTP", "Daemon", "Delivery", "Journal", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "vicinotify", dependencies: [
+            "Benchmarks", "Tail",
             "CurlHTTP", "Daemon", "Delivery", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -71,7 +80,8 @@ let package = Package(
                                                      .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "Simulator"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "Simulator", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "CurlHTTP", "Simulator"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "TestSupport", "VicinotifyCore", "WorkerThreads"]),
@@ -83,7 +93,9 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
                                                         .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore", "Postgres"]),
+        .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore", "Postgres",
+                                                            "Tail", "CurlHTTP", "Sinks",
+                                                            .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,9 @@ public final class CurlTransport: Sendable {
 
     deinit { loop.shutdown() }
 
+    /// libcurl's global set-up, done once per process (every transport does it; direct users of libcurl call it).
+    public static func initializeLibcurl() { CurlLoop.globalInit }
+
     /// Performs `request`. Throws `HTTPTransportError`; an HTTP error status is a response, not an error.
     public func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await perform([request], maxInFlight: 1)[0].get()

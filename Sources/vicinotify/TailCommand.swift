@@ -4,6 +4,7 @@ import Daemon
 import Foundation
 import Postgres
 import Sinks
+import Tail
 
 struct TailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

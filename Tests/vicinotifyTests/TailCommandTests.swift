@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import Sinks
+import Tail
 import TestSupport
 import Testing
 import VicinotifyCore

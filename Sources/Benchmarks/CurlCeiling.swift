@@ -1,4 +1,5 @@
 import CCurl
+import CurlHTTP
 import Foundation
 
 /// What libcurl alone achieves against a server: one multi handle keeps `connections` easy handles
@@ -12,7 +13,7 @@ public enum CurlCeiling {
     /// - Throws: `HTTPTransportError` when a request fails or answers other than 2xx.
     public static func measure(url: String, connections: Int, seconds: Double, body: [UInt8],
                                headers: [(name: String, value: String)]) async throws -> (requests: Int, elapsed: Duration) {
-        CurlLoop.globalInit
+        CurlTransport.initializeLibcurl()
         let lines = ["Expect:"] + headers.map { $0.name + ": " + $0.value }
         return try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Logging
 
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `vicinotify bench`: the benchmarks, outside the product's library targets.
+public struct BenchCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Built-in benchmarks. Build with -c release before trusting the numbers.",
         discussion: """

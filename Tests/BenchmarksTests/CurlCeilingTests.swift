@@ -1,3 +1,4 @@
+import Benchmarks
 import CurlHTTP
 import Simulator
 import Testing
