@@ -1,0 +1,175 @@
+import Foundation
+import WorkerThreads
+import VicinotifyCore
+
+/// Restoring a source's snapshot, and committing a poll: its events and its snapshot blocks together.
+extension Journal {
+
+    /// The persisted snapshot and sequence of a source, or an empty floor for a new one.
+    public func restore(source: String) throws -> (floor: AgentFloor, lastSequence: UInt64) {
+        let seq = try db.prepare("SELECT last_sequence FROM sources WHERE name = ?").bind([.text(source)])
+        let last = try seq.step() ? UInt64(seq.int(0)) : 0
+        let q = try db.prepare("SELECT block, agents FROM snapshot_blocks WHERE source = ?").bind([.text(source)])
+        var rows: [ObservedAgent] = []
+        while try q.step() {
+            guard let records = SnapshotBlock.records(q.blob(1)) else {
+                throw JournalError(code: 11, message: "the stored snapshot block \(q.int(0)) of source \(source) is damaged")
+            }
+            for record in records {
+                guard let state = AgentRecord.decode(record.state, user: record.user) else {
+                    throw JournalError(code: 11, message: "the stored state of agent \(record.user) is damaged")
+                }
+                rows.append(SnapshotBlock.observed(state, sinceField: record.since))
+            }
+        }
+        return (AgentFloor(rows), last)
+    }
+
+    /// Journals written before snapshot blocks kept one `agents` row per agent: move them into blocks.
+    static func migrateAgentRows(_ db: SQLiteConnection) throws(JournalError) {
+        let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agents'")
+        guard try exists.step() else { return }
+        exists.reset()
+        try db.transaction { () throws(JournalError) in
+            let q = try db.prepare("SELECT source, user, state, since_ms FROM agents")
+            var blocks: [String: [Int: [UInt8]]] = [:]
+            while try q.step() {
+                let user = q.text(1)
+                SnapshotBlock.append(user: Array(user.utf8), state: q.blob(2), since: q.int(3),
+                                     to: &blocks[q.text(0), default: [:]][SnapshotBlock.index(of: user), default: []])
+            }
+            let write = try db.prepare("INSERT OR REPLACE INTO snapshot_blocks(source, block, agents) VALUES (?, ?, ?)")
+            for (source, byIndex) in blocks {
+                for (index, block) in byIndex { try write.run([.text(source), .int(Int64(index)), .blob(block)]) }
+            }
+            q.reset()  // an unfinished read of the table would keep DROP from running
+            try db.exec("DROP TABLE agents")
+        }
+    }
+
+    /// Commits one poll: its events, the snapshot blocks they changed and the source's sequence, atomically.
+    /// - Returns: the journal position of the last event (or the current last position if there are none).
+    @discardableResult
+    public func commit(source: String, events: [EncodedEvent], changes: [AgentChange], at time: Timestamp,
+                       lastSequence: UInt64) throws -> Int64 {
+        defer { checkpointer.poke() }
+        return try db.transaction { () throws(JournalError) in
+            let snapshot = try beginSnapshotUpdate(source: source, changes: changes, at: time)
+            try insert(events)
+            try write(snapshot)
+            try db.prepare("INSERT OR REPLACE INTO sources(name, last_sequence) VALUES (?, ?)")
+                .run([.text(source), .int(Int64(lastSequence))])
+            return try lastPosition()
+        }
+    }
+
+    /// Reads the snapshot blocks that `changes` touch and applies the changes to them on the snapshot
+    /// queue, while this thread goes on (inserting the poll's events); `write` stores the result.
+    func beginSnapshotUpdate(source: String, changes: [AgentChange],
+                                     at time: Timestamp) throws(JournalError) -> PendingSnapshot {
+        let users = changes.map(\.user)
+        let blockOf = users.map(SnapshotBlock.index(of:))
+        var stored = [[UInt8]?](repeating: nil, count: SnapshotBlock.count)  // nil: untouched
+        let read = try db.prepare("SELECT agents FROM snapshot_blocks WHERE source = ? AND block = ?")
+        for index in Set(blockOf) {
+            read.reset()
+            try read.bind(.text(source), at: 1)
+            try read.bind(.int(Int64(index)), at: 2)
+            stored[index] = try read.step() ? read.blob(0) : []
+        }
+        let pending = PendingSnapshot(source: source)
+        let blocks = stored
+        snapshotWorker.submit {
+            var touched = [[SnapshotBlock.Change]](repeating: [], count: SnapshotBlock.count)
+            for (i, c) in changes.enumerated() {
+                touched[blockOf[i]].append((users[i], c.current, SnapshotBlock.sinceField(c.since, known: c.sinceKnown)))
+            }
+            pending.finish(blocks.indices.compactMap { index in
+                blocks[index].map { (index, SnapshotBlock.applying(touched[index], to: $0)) }
+            })
+        }
+        return pending
+    }
+
+    /// Waits for `pending` and writes its blocks (deleting those left empty).
+    func write(_ pending: PendingSnapshot) throws(JournalError) {
+        let write = try db.prepare("INSERT OR REPLACE INTO snapshot_blocks(source, block, agents) VALUES (?, ?, ?)")
+        let delete = try db.prepare("DELETE FROM snapshot_blocks WHERE source = ? AND block = ?")
+        for (index, block) in pending.wait() {
+            guard let block else {
+                throw JournalError(code: 11, message: "the stored snapshot block \(index) of source \(pending.source) is damaged")
+            }
+            if block.isEmpty {
+                try delete.run([.text(pending.source), .int(Int64(index))])
+            } else {
+                try write.run([.text(pending.source), .int(Int64(index)), .blob(block)])
+            }
+        }
+    }
+
+    /// Inserts `events`, 100 rows per statement: per-statement and per-value overhead, not I/O, dominates a
+    /// large poll, so each statement's values are copied once into one arena and bound in place.
+    func insert(_ events: [EncodedEvent]) throws(JournalError) {
+        let perStatement = 100
+        let tuple = "(" + Array(repeating: "?", count: 9).joined(separator: ", ") + ")"
+        var prepared: [Int: Statement] = [:]
+        var arena = BindArena()
+        var start = 0
+        while start < events.count {
+            let rows = events[start..<min(start + perStatement, events.count)]
+            if prepared[rows.count] == nil {
+                prepared[rows.count] = try db.prepare("INSERT INTO events(\(Self.valueColumns)) VALUES "
+                                                      + Array(repeating: tuple, count: rows.count).joined(separator: ", "))
+            }
+            let statement = prepared[rows.count]!
+            statement.reset()
+            arena.reset(reserving: rows.reduce(0) { total, e in
+                total + e.id.utf8.count + e.sourceName.utf8.count + e.type.rawValue.utf8.count + e.subject.utf8.count
+                    + e.campaignID.utf8.count + e.userGroup.utf8.count + e.json.count
+            })
+            for (r, e) in rows.enumerated() {
+                let p = Int32(r * 9)
+                try statement.bind(arena.copy(e.id), asText: true, at: p + 1)
+                try statement.bind(arena.copy(e.sourceName), asText: true, at: p + 2)
+                try statement.bind(.int(Int64(e.sequence)), at: p + 3)
+                try statement.bind(arena.copy(e.type.rawValue), asText: true, at: p + 4)
+                try statement.bind(arena.copy(e.subject), asText: true, at: p + 5)
+                try statement.bind(arena.copy(e.campaignID), asText: true, at: p + 6)
+                try statement.bind(arena.copy(e.userGroup), asText: true, at: p + 7)
+                try statement.bind(.int(e.time.millisecondsSince1970), at: p + 8)
+                try statement.bind(e.json.withUnsafeBytes { arena.copy($0) }, asText: false, at: p + 9)
+            }
+            while try statement.step() {}
+            start += rows.count
+        }
+    }
+
+    static func values(_ e: EncodedEvent) -> [SQLValue] {
+        [.text(e.id), .text(e.sourceName), .int(Int64(e.sequence)), .text(e.type.rawValue), .text(e.subject),
+         .text(e.campaignID), .text(e.userGroup), .int(e.time.millisecondsSince1970), .blob(e.json)]
+    }
+
+    /// An event's columns, in the order of `values(_:)`; every table holding events uses them.
+    static let valueColumns = "id, source, sequence, type, subject, campaign_id, user_group, time_ms, json"
+    static let eventColumns = "position, " + valueColumns
+
+    static func event(_ q: Statement, from col: Int32 = 0) -> JournaledEvent {
+        JournaledEvent(position: q.int(col), event: EncodedEvent(
+            id: q.text(col + 1), sequence: UInt64(q.int(col + 3)), type: EventType(rawValue: q.text(col + 4)) ?? .updated,
+            subject: q.text(col + 5), sourceName: q.text(col + 2), campaignID: q.text(col + 6), userGroup: q.text(col + 7),
+            time: Timestamp(millisecondsSince1970: q.int(col + 8)), json: q.blob(col + 9)))
+    }
+
+    /// Bytes on disk: the database and its write-ahead log.
+    public nonisolated var sizeInBytes: Int {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0)
+        }
+    }
+
+    public func lastPosition() throws(JournalError) -> Int64 {
+        let q = try db.prepare("SELECT COALESCE(MAX(position), 0) FROM events")
+        _ = try q.step()
+        return q.int(0)
+    }
+}

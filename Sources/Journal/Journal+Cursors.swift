@@ -1,0 +1,66 @@
+import Foundation
+import WorkerThreads
+import VicinotifyCore
+
+/// What each sink's queue reads and records: its cursor, its events, its retries, its dead letters.
+extension Journal {
+
+    /// The sink's cursor: every event at or below it is delivered or dead-lettered. A sink seen for the
+    /// first time starts at the end of the journal (history is available through `replay`).
+    public func cursor(sink: String) throws -> Int64 {
+        let q = try db.prepare("SELECT position FROM cursors WHERE sink = ?").bind([.text(sink)])
+        if try q.step() { return q.int(0) }
+        let end = try lastPosition()
+        try db.prepare("INSERT INTO cursors(sink, position) VALUES (?, ?)").run([.text(sink), .int(end)])
+        return end
+    }
+
+    /// Events after `position` that `sink` should see, in order.
+    public func events(for sink: String, after position: Int64, limit: Int) throws -> [JournaledEvent] {
+        let q = try db.prepare("""
+            SELECT \(Self.eventColumns) FROM events
+            WHERE position > ? AND (only_sink IS NULL OR only_sink = ?) ORDER BY position LIMIT ?
+            """).bind([.int(position), .text(sink), .int(Int64(limit))])
+        var out: [JournaledEvent] = []
+        while try q.step() { out.append(Self.event(q)) }
+        return out
+    }
+
+    public func retries(sink: String) throws -> [Int64: RetryState] {
+        let q = try db.prepare("SELECT position, attempts, first_attempt_ms, next_attempt_ms, last_error FROM retries WHERE sink = ?")
+            .bind([.text(sink)])
+        var out: [Int64: RetryState] = [:]
+        while try q.step() {
+            out[q.int(0)] = RetryState(attempts: Int(q.int(1)), firstAttempt: Timestamp(millisecondsSince1970: q.int(2)),
+                                       nextAttempt: Timestamp(millisecondsSince1970: q.int(3)), lastError: q.text(4))
+        }
+        return out
+    }
+
+    /// Records the outcome of a delivery round for `sink` in one transaction.
+    public func record(sink: String, cursor: Int64, retrying: [Int64: RetryState], finished: [Int64],
+                       dead: [DeadLetter]) throws {
+        try db.transaction { () throws(JournalError) in
+            let upsert = try db.prepare("""
+                INSERT OR REPLACE INTO retries(sink, position, attempts, first_attempt_ms, next_attempt_ms, last_error)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for (position, r) in retrying {
+                try upsert.run([.text(sink), .int(position), .int(Int64(r.attempts)), .int(r.firstAttempt.millisecondsSince1970),
+                                .int(r.nextAttempt.millisecondsSince1970), .text(r.lastError)])
+            }
+            let clear = try db.prepare("DELETE FROM retries WHERE sink = ? AND position = ?")
+            for position in finished { try clear.run([.text(sink), .int(position)]) }
+            let bury = try db.prepare("""
+                INSERT OR REPLACE INTO dead_letters(sink, \(Self.eventColumns), attempts, last_error, dead_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for d in dead {
+                try bury.run([.text(sink), .int(d.position)] + Self.values(d.event)
+                             + [.int(Int64(d.attempts)), .text(d.lastError), .int(d.deadAt.millisecondsSince1970)])
+            }
+            try db.prepare("UPDATE cursors SET position = MAX(position, ?) WHERE sink = ?").run([.int(cursor), .text(sink)])
+        }
+        checkpointer.poke()
+    }
+}
