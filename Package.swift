@@ -77,7 +77,8 @@ let package = Package(
 
         // Helpers shared by the test targets: a running simulator with its control interface, log capture.
         .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP", "VicinotifyCore", "Postgres",
-                                                     .product(name: "Logging", package: "swift-log")],
+                                                     .product(name: "Logging", package: "swift-log"),
+                                                     .product(name: "InMemoryLogging", package: "swift-log")],
                 path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "Simulator", "TestSupport"]),

@@ -1,61 +1,59 @@
+import InMemoryLogging
 import Logging
 import Synchronization
 
-/// A log handler that keeps every rendered line, to assert on what would have been logged, and to
-/// await a line.
+/// swift-log's `InMemoryLogHandler`, with each entry rendered as one line (`level message key=value ...`)
+/// to assert on, and a bounded wait for a line to arrive.
 public final class CapturedLogs: Sendable {
-    private struct State {
-        var lines: [String] = []
-        var waiters: [(id: Int, check: @Sendable ([String]) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = []
-        var nextID = 0
-    }
-
-    private let state = Mutex(State())
+    private let store = InMemoryLogHandler()
+    private let waiters = Mutex<[(id: Int, check: @Sendable ([String]) -> Bool, continuation: CheckedContinuation<Bool, Never>)]>([])
+    private let nextID = Atomic<Int>(0)
 
     public init() {}
 
     public func logger(label: String = "test", level: Logger.Level = .trace) -> Logger {
-        var logger = Logger(label: label) { _ in Handler(sink: self) }
+        var logger = Logger(label: label) { _ in Forwarding(logs: self, store: self.store) }
         logger.logLevel = level
         return logger
     }
 
-    public var all: [String] { state.withLock { $0.lines } }
+    /// Every entry so far, rendered.
+    public var all: [String] {
+        store.entries.map { e in
+            let rendered = e.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            return "\(e.level) \(e.message) \(rendered)"
+        }
+    }
+
     public var text: String { all.joined(separator: "\n") }
 
     /// Returns true once the lines satisfy `condition`, false after `timeout` seconds.
     public func wait(timeout: Double = 10, until condition: @escaping @Sendable ([String]) -> Bool) async -> Bool {
-        let id = state.withLock { s -> Int in s.nextID += 1; return s.nextID }
+        let id = nextID.add(1, ordering: .relaxed).newValue
         let expiry = Task {
             try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-            self.finish(id, false)
+            let c = waiters.withLock { w -> CheckedContinuation<Bool, Never>? in
+                guard let i = w.firstIndex(where: { $0.id == id }) else { return nil }
+                return w.remove(at: i).continuation
+            }
+            c?.resume(returning: false)
         }
         defer { expiry.cancel() }
         return await withCheckedContinuation { c in
-            let now = state.withLock { s -> Bool in
-                if condition(s.lines) { return true }
-                s.waiters.append((id, condition, c))
-                return false
-            }
-            if now { c.resume(returning: true) }
+            let lines = all
+            if condition(lines) { c.resume(returning: true); return }
+            waiters.withLock { $0.append((id, condition, c)) }
+            changed()  // a line that arrived between the check and the registration
         }
     }
 
-    private func finish(_ id: Int, _ value: Bool) {
-        let c = state.withLock { s -> CheckedContinuation<Bool, Never>? in
-            guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            return s.waiters.remove(at: i).continuation
-        }
-        c?.resume(returning: value)
-    }
-
-    fileprivate func append(_ line: String) {
-        let ready = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
-            s.lines.append(line)
+    fileprivate func changed() {
+        let lines = all
+        let ready = waiters.withLock { w -> [CheckedContinuation<Bool, Never>] in
             var out: [CheckedContinuation<Bool, Never>] = []
-            s.waiters.removeAll { w in
-                guard w.check(s.lines) else { return false }
-                out.append(w.continuation)
+            w.removeAll { waiter in
+                guard waiter.check(lines) else { return false }
+                out.append(waiter.continuation)
                 return true
             }
             return out
@@ -63,18 +61,22 @@ public final class CapturedLogs: Sendable {
         for c in ready { c.resume(returning: true) }
     }
 
-    private struct Handler: LogHandler {
-        let sink: CapturedLogs
-        var metadata: Logger.Metadata = [:]
+    /// Hands each entry to the in-memory store, then wakes waiters.
+    private struct Forwarding: LogHandler {
+        let logs: CapturedLogs
+        var store: InMemoryLogHandler
+        var metadata: Logger.Metadata {
+            get { store.metadata }
+            set { store.metadata = newValue }
+        }
         var logLevel: Logger.Level = .trace
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
+            get { store[metadataKey: key] }
+            set { store[metadataKey: key] = newValue }
         }
         func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
-            let rendered = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            sink.append("\(event.level) \(event.message) \(rendered)")
+            store.log(event: event)
+            logs.changed()
         }
     }
 }
