@@ -153,7 +153,8 @@ import VicinotifyCore
     }
 }
 
-/// A journal that cannot grow (a full disk, here its `journal.max_mb` cap) pauses polling and drops nothing.
+/// A journal that cannot grow (a full disk, here its `journal.max_mb` cap filled with events a stuck sink
+/// has not passed, so nothing can be pruned) pauses polling and drops nothing.
 @Suite struct FullJournalTests {
     @Test func aFullJournalPausesPollingAndLosesNothing() async throws {
         let sim = try await RunningSimulator.start(agents: 30, seed: 4)
@@ -166,13 +167,14 @@ import VicinotifyCore
                           journalMaxBytes: maxBytes)
         }
         let logs = CapturedLogs()
-        let first = RecordingSink(name: "out")
+        let first = RecordingSink(name: "out", hang: true)
         let full = Daemon(configuration: configuration(maxBytes: 300_000), sinks: [first], logger: logs.logger())
         let run = Task { try await full.run(drainTimeout: 1) }
-        // The floor keeps changing until the journal is full; no event announces that, so watch the log.
+        // The floor changes once per poll until the journal is full.
         for _ in 0..<500 where !logs.text.contains("cannot write the journal") {
+            let polls = try await sim.requests("logged_in_agents")
             try await sim.control(.post, "/sim/tick", ["count": 1])
-            try await Task.sleep(for: .milliseconds(20))
+            #expect(try await sim.waitForRequests("logged_in_agents", atLeast: polls + 2))
         }
         run.cancel()
         _ = try await run.value
