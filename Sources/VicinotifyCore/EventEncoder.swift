@@ -2,7 +2,7 @@
 public enum EventEncoder {
     public static func encode(_ event: Event) -> [UInt8] {
         var w = JSONWriter()
-        w.bytes.reserveCapacity(900)
+        w.bytes.reserveCapacity(1280)  // a typical agent event is 900-1000 bytes: one allocation
         w.raw("{\"specversion\":\"1.0\",\"id\":"); w.string(event.id)
         w.raw(",\"source\":"); w.string(event.source)
         w.raw(",\"type\":"); w.string(event.type.rawValue)
