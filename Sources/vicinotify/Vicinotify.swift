@@ -3,8 +3,6 @@ import ArgumentParser
 
 @main
 struct Vicinotify: AsyncParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "vicinotify",
         abstract: "Watches VICIdial agents and turns every change of state into an event for your sinks.",
@@ -14,7 +12,7 @@ struct Vicinotify: AsyncParsableCommand {
               vicinotify run --config /etc/vicinotify/config.json
               vicinotify check-config --config config.json
             """,
-        version: version,
+        version: BuildInfo.description,
         subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self,
                       TailCommand.self, SchemaCommand.self, DeadLettersCommand.self, ReplayCommand.self, BenchCommand.self]
     )
