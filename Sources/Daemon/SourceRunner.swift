@@ -27,7 +27,9 @@ struct SourceRunner: Sendable {
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let started = clock.now
-            let known = KnownFloor(users: Set(tracker.floor.rows.map(\.state.user)), outOfView: outOfView, now: .now(),
+            // The users themselves only matter to a source that checks vanished agents.
+            let users = source.mode == .agentStatus || source.verifiesLogouts ? Set(tracker.floor.rows.map(\.state.user)) : []
+            let known = KnownFloor(users: users, count: tracker.floor.count, outOfView: outOfView, now: .now(),
                                    dropPending: pacing.lastReason == .suspicious)
             let result = await client.poll(known: known)
             if Task.isCancelled && !onePoll { break }

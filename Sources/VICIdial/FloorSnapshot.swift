@@ -27,16 +27,20 @@ public struct FloorSnapshot: Sendable, Equatable {
 
 /// What the tracker knows before a poll: who was on the floor, and who is logged in out of view.
 public struct KnownFloor: Sendable {
+    /// The users on the floor; may be left empty when the source never checks vanished agents.
     public var users: Set<String>
+    /// How many agents are on the floor.
+    public var count: Int
     public var outOfView: [String: Timestamp]
     /// The poll's time, to decide which out-of-view agents are due for another check.
     public var now: Timestamp
     /// The previous poll saw most of the floor vanish and was not believed: this one may confirm it.
     public var dropPending: Bool
 
-    public init(users: Set<String> = [], outOfView: [String: Timestamp] = [:], now: Timestamp = .now(),
+    public init(users: Set<String> = [], count: Int? = nil, outOfView: [String: Timestamp] = [:], now: Timestamp = .now(),
                 dropPending: Bool = false) {
         self.users = users
+        self.count = count ?? users.count
         self.outOfView = outOfView
         self.now = now
         self.dropPending = dropPending
@@ -48,7 +52,7 @@ public struct KnownFloor: Sendable {
 
     /// Whether an answer with `seen` agents is believed after a floor of `users`, out-of-view ones aside.
     public func believes(seen: Int) -> Bool {
-        let inView = users.count - outOfView.keys.filter(users.contains).count
+        let inView = count - outOfView.count
         return dropPending || inView < Self.suspectDropFloor || seen * 2 >= inView
     }
 }
