@@ -168,7 +168,8 @@ extension Journal {
     }
 
     public func lastPosition() throws(JournalError) -> Int64 {
-        let q = try db.prepare("SELECT COALESCE(MAX(position), 0) FROM events")
+        // The highest position ever given (AUTOINCREMENT's counter), even when pruning left no event.
+        let q = try db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)")
         _ = try q.step()
         return q.int(0)
     }

@@ -191,3 +191,20 @@ private extension Int {
         #expect(await sink.wait { $0.map(\.id) == events.map(\.id) }, "new events reach the sink")
     }
 }
+
+@Suite struct PrunedJournalTests {
+    /// Pruning every event (the journal cap does) leaves the end where it was: no false alarm, and a
+    /// sink registered afterwards starts there.
+    @Test func theEndSurvivesPruningEverything() async throws {
+        let (journal, dir, _) = try await DeliveryQueueTests.journal(agents: 3, polls: 2)
+        defer { dir.remove() }
+        let end = try await journal.lastPosition()
+        try await journal.record(sink: "s", cursor: end, retrying: [:], finished: [], dead: [])
+        _ = try await journal.cursor(sink: "s")
+        try await journal.resetCursor(sink: "s", to: end)
+        #expect(try await journal.prune(sinks: ["s"], keep: 0) == 6)
+        #expect(try await journal.allEvents().isEmpty)
+        #expect(try await journal.lastPosition() == end)
+        #expect(try await journal.cursor(sink: "new") == end)
+    }
+}
