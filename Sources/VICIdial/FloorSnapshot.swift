@@ -11,6 +11,8 @@ public struct FloorSnapshot: Sendable, Equatable {
     /// Watched or vanished agents that VICIdial answered `AGENT NOT FOUND` for: the user does not exist,
     /// or the API user may not see its user group.
     public var notFound: [String]
+    /// Vanished agents whose check failed: kept as they were, and asked about again next poll.
+    public var undecided: Set<String> = []
 
     public init(agents: [AgentState], outOfView: [String: Timestamp] = [:], notFound: [String] = []) {
         self.agents = agents
@@ -18,10 +20,10 @@ public struct FloorSnapshot: Sendable, Equatable {
         self.notFound = notFound
     }
 
-    /// Out-of-view agents absent from `agents`: the tracker keeps their last state.
+    /// Out-of-view and undecided agents absent from `agents`: the tracker keeps their last state.
     public var keeping: Set<String> {
         let seen = Set(agents.map(\.user))
-        return Set(outOfView.keys.filter { !seen.contains($0) })
+        return Set(outOfView.keys.filter { !seen.contains($0) }).union(undecided)
     }
 }
 

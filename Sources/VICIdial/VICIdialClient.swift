@@ -58,11 +58,13 @@ public final class VICIdialClient: Sendable {
         for (user, result) in await agentStatuses(ask) {
             switch result {
             case .success(.loggedIn(var state)):
+                snapshot.outOfView[user] = known.now
+                // Only the move out of view is an event; while out of view the agent is kept as it was.
+                guard known.outOfView[user] == nil else { continue }
                 // The floor's other rows come from logged_in_agents, which has no phone or vendor code.
                 state.phoneNumber = nil
                 state.vendorLeadCode = nil
                 snapshot.agents.append(state)
-                snapshot.outOfView[user] = known.now
             case .success(.loggedOut): break
             case .failure(let f) where f.reason == .agentNotFound:
                 snapshot.notFound.append(user)
@@ -70,7 +72,7 @@ public final class VICIdialClient: Sendable {
             case .failure(let f) where f.isCredentialProblem: return .failure(f)
             case .failure:
                 // Undecided: keep the agent as it was and ask again next poll.
-                snapshot.outOfView[user] = known.outOfView[user] ?? Timestamp(millisecondsSince1970: 0)
+                if let checked = known.outOfView[user] { snapshot.outOfView[user] = checked } else { snapshot.undecided.insert(user) }
             }
         }
         return .success(snapshot)

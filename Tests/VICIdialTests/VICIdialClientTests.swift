@@ -239,3 +239,41 @@ import VicinotifyCore
         #expect((stats["pass_in_url"] as? NSNumber)?.intValue == 0)
     }
 }
+
+/// Vanished agents with a campaign filter: asked about once, kept out of view, asked again later.
+@Suite struct VanishedAgentTests {
+    func started() async throws -> (RunningSimulator, VICIdialClient) {
+        let sim = try await RunningSimulator.start(agents: 2)
+        try await sim.set("agent001", ["campaign_id": "SALES"])
+        try await sim.set("agent002", ["campaign_id": "SUPPORT", "status": "INCALL", "lead_id": 4])
+        let s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: "apipass", campaigns: ["SALES"])
+        return (sim, VICIdialClient(source: s, transport: sim.http))
+    }
+
+    @Test func anAgentAlreadyOutOfViewIsRecheckedButNotReported() async throws {
+        let (sim, client) = try await started()
+        defer { Task { await sim.stop() } }
+        let now = Timestamp.now()
+        let known = KnownFloor(users: ["agent001", "agent002"], outOfView: ["agent002": now.adding(milliseconds: -61_000)], now: now)
+        let snapshot = try await client.poll(known: known).get()
+        #expect(snapshot.agents.map(\.user) == ["agent001"], "its state out of view is not an event")
+        #expect(snapshot.keeping == ["agent002"])
+        #expect(snapshot.outOfView["agent002"] == now, "checked again: still logged in")
+        #expect(try await sim.requests("agent_status") == 1)
+        let soon = KnownFloor(users: ["agent001", "agent002"], outOfView: ["agent002": now], now: now.adding(milliseconds: 1000))
+        _ = try await client.poll(known: soon).get()
+        #expect(try await sim.requests("agent_status") == 1, "not asked again within a minute")
+    }
+
+    @Test func aFailedCheckKeepsTheAgentAndAsksAgain() async throws {
+        let (sim, client) = try await started()
+        defer { Task { await sim.stop() } }
+        try await sim.fault(["status": 500, "count": 1, "function": "agent_status"])
+        let known = KnownFloor(users: ["agent001", "agent002"])
+        let undecided = try await client.poll(known: known).get()
+        #expect(undecided.undecided == ["agent002"] && undecided.keeping == ["agent002"] && undecided.outOfView.isEmpty)
+        let moved = try await client.poll(known: known).get()
+        #expect(moved.agents.map(\.user) == ["agent001", "agent002"], "the next poll shows the move")
+        #expect(moved.agents.last?.campaignID == "SUPPORT")
+    }
+}
