@@ -12,6 +12,8 @@ public final class Daemon: Sendable {
     public let sinks: [any EventSink]
     /// Metrics and readiness, served on `http.listen` when configured.
     public let operations: Operations
+    /// The floor now, served as `/v1/agents` on `http.listen`.
+    public let live: LiveFloor
     private let logger: Logger
     private let transport: CurlTransport
 
@@ -20,6 +22,7 @@ public final class Daemon: Sendable {
         self.sinks = sinks
         self.logger = logger
         self.operations = Operations(sources: configuration.sources)
+        self.live = LiveFloor(sources: configuration.sources.map(\.vicidial.name))
         let perHost = configuration.sources.map(\.vicidial.concurrency).max() ?? 4
         self.transport = CurlTransport(maxConnectionsPerHost: perHost)
     }
@@ -34,7 +37,8 @@ public final class Daemon: Sendable {
         let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
-        let operations = self.operations
+        let (operations, live) = (self.operations, self.live)
+        live.start(at: try await journal.lastPosition())
         let queues = sinks.map {
             // A sink handed in without a configuration block (embedding, tests) gets the default policy.
             DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name) ?? RetryPolicy(), logger: logger,
@@ -47,8 +51,8 @@ public final class Daemon: Sendable {
         var listener: OperationsServer?
         if let listen = configuration.httpListen {
             do {
-                listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { path in
-                    await operations.reply(to: path, journal: journal, sinks: sinkNames)
+                listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { uri in
+                    await operations.reply(to: uri, live: live, journal: journal, sinks: sinkNames)
                 }
                 logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen.host):\(listener!.port)"])
             } catch {
@@ -69,6 +73,7 @@ public final class Daemon: Sendable {
                 group.addTask {
                     await runner.run(tracker: tracker, onePoll: once) { committed, report in
                         operations.record(report)
+                        live.record(report)
                         await reports.set(report)
                         if !report.journalWritable, capped {
                             // At journal.max_mb nothing commits, so the every-100-commits pruning never runs:

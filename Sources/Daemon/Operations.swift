@@ -71,8 +71,21 @@ public final class Operations: Sendable {
         }
     }
 
-    /// Answers `/metrics`, `/healthz` and `/readyz`.
-    func reply(to path: String, journal: Journal, sinks: [String]) async -> OperationsServer.Reply {
+    /// Answers `/metrics`, `/healthz`, `/readyz` and `/v1/agents[/{source}/{agent}]` for a request URI.
+    func reply(to uri: String, live: LiveFloor, journal: Journal, sinks: [String]) async -> OperationsServer.Reply {
+        let path = String(uri.prefix { $0 != "?" })
+        let query = uri.contains("?") ? String(uri[uri.index(after: uri.firstIndex(of: "?")!)...]) : ""
+        if path == "/v1/agents" {
+            return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(LiveFloor.Query(query: query)), as: UTF8.self))
+        }
+        if path.hasPrefix("/v1/agents/") {
+            let parts = path.dropFirst("/v1/agents/".count).split(separator: "/", omittingEmptySubsequences: false)
+                .map { String($0).removingPercentEncoding ?? String($0) }
+            guard parts.count == 2, let body = live.agent(source: parts[0], user: parts[1]) else {
+                return .init(status: 404, contentType: "application/json", body: "{\"error\":\"no such agent logged in\"}\n")
+            }
+            return .init(status: 200, contentType: "application/json", body: String(decoding: body, as: UTF8.self))
+        }
         switch path {
         case "/metrics":
             await refresh(journal: journal, sinks: sinks)
@@ -83,7 +96,7 @@ public final class Operations: Sendable {
             let (ready, json) = readiness()
             return .init(status: ready ? 200 : 503, contentType: "application/json", body: json)
         default:
-            return .init(status: 404, contentType: "text/plain", body: "not found: try /metrics, /healthz or /readyz\n")
+            return .init(status: 404, contentType: "text/plain", body: "not found: try /v1/agents, /metrics, /healthz or /readyz\n")
         }
     }
 

@@ -6,7 +6,7 @@ import NIOPosix
 import Synchronization
 
 /// The opt-in HTTP listener for operators (`"http": {"listen": "127.0.0.1:9464"}`): `GET /metrics`,
-/// `/healthz` and `/readyz`, answered by `respond`.
+/// `/healthz`, `/readyz` and `/v1/agents`, answered by `respond` (which gets the request URI, query included).
 ///
 /// It never takes the file descriptors the journal and the sinks need: at most `maxConnections` at once
 /// (a connection beyond is closed at once), and a connection idle for `idleTimeout` is closed.
@@ -42,7 +42,7 @@ public final class OperationsServer: Sendable {
     /// Binds and serves in the background. Throws when the address cannot be bound.
     public static func start(host: String, port: Int, logger: Logger, maxConnections: Int = defaultMaxConnections,
                              idleTimeout: TimeAmount = .seconds(30),
-                             respond: @escaping @Sendable (_ path: String) async -> Reply) async throws -> OperationsServer {
+                             respond: @escaping @Sendable (_ uri: String) async -> Reply) async throws -> OperationsServer {
         let open = Atomic<Int>(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -90,9 +90,8 @@ public final class OperationsServer: Sendable {
                 case .body: break
                 case .end:
                     guard let h = head else { continue }
-                    let path = String(h.uri.prefix { $0 != "?" })
                     let reply = h.method == .GET || h.method == .HEAD
-                        ? await respond(path)
+                        ? await respond(h.uri)
                         : Reply(status: 405, contentType: "text/plain", body: "GET only\n")
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Type", value: reply.contentType)

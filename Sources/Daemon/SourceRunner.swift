@@ -65,6 +65,7 @@ struct SourceRunner: Sendable {
                 }
             }
             var committed = false
+            var position: Int64?
             if events.isEmpty {
                 tracker = next
             } else {
@@ -73,7 +74,7 @@ struct SourceRunner: Sendable {
                         if case .agent(let c, _) = e.payload { return c }
                         return nil
                     }
-                    try await journal.commit(source: source.name, events: events.map(EncodedEvent.init), changes: changes,
+                    position = try await journal.commit(source: source.name, events: events.map(EncodedEvent.init), changes: changes,
                                              at: time, lastSequence: next.lastSequence)
                     tracker = next
                     committed = true
@@ -94,6 +95,8 @@ struct SourceRunner: Sendable {
             full.events = events.map(\.type)
             full.statuses = tracker.floor.rows.reduce(into: [:]) { $0[$1.state.status, default: 0] += 1 }
             full.journalWritable = !journalBroken
+            full.floor = tracker.floor
+            full.position = position
             await polled(committed, full)
             if onePoll { return }
             let deadline = started.advanced(by: .milliseconds(Int64(wait * 1000)))
@@ -115,6 +118,10 @@ public struct PollReport: Sendable {
     /// Agents by status on the committed floor.
     public var statuses: [String: Int] = [:]
     public var journalWritable = true
+    /// The source's floor as committed after this poll.
+    public var floor = AgentFloor()
+    /// The journal position of the poll's commit; `nil` when it committed nothing.
+    public var position: Int64?
 
     init(source: String, time: Timestamp, failure: PollFailure?, agents: Int) {
         self.source = source

@@ -48,7 +48,8 @@ public enum EventEncoder {
         w.raw(afterGap ? ",\"after_gap\":true}" : ",\"after_gap\":false}")
     }
 
-    private static func state(_ s: AgentState?, into w: inout JSONWriter) {
+    /// An agent state as the `previous` / `current` objects of events show it (`null` for `nil`).
+    public static func state(_ s: AgentState?, into w: inout JSONWriter) {
         guard let s else { w.raw("null"); return }
         w.raw("{\"status\":"); w.string(s.status)
         w.raw(",\"sub_status\":"); w.string(s.subStatus)

@@ -100,6 +100,13 @@ import Testing
         let serving = try #require(await d.line("serving /metrics"))
         let port = try #require(Int(serving.split(separator: ":").last?.prefix { $0.isNumber } ?? ""))
         #expect(await d.line("agent003", stdout: true) != nil)
+        let http = CurlTransport()
+        let list = try await http.perform(HTTPRequest(url: "http://127.0.0.1:\(port)/v1/agents?status=PAUSED,READY,INCALL,QUEUE"))
+        #expect(list.status == 200 && list.header("Content-Type") == "application/json")
+        let agents = (try JSONSerialization.jsonObject(with: Data(list.body)) as? [String: Any])?["agents"] as? [[String: Any]]
+        #expect(agents?.count == 3, "the floor over HTTP")
+        #expect(try await http.perform(HTTPRequest(url: "http://127.0.0.1:\(port)/v1/agents/sim/agent002")).status == 200)
+        #expect(try await http.perform(HTTPRequest(url: "http://127.0.0.1:\(port)/v1/agents/sim/nobody")).status == 404)
         var sockets: [Int32] = []
         defer { for s in sockets { close(s) } }
         for _ in 0..<300 {
