@@ -14,10 +14,13 @@ public final class Daemon: Sendable {
     public let operations: Operations
     /// The floor now, served as `/v1/agents` on `http.listen`.
     public let live: LiveFloor
+    /// Committed events for the readers of `/v1/events`.
+    public let hub: EventHub
     private let logger: Logger
     private let transport: CurlTransport
 
-    public init(configuration: Configuration, sinks: [any EventSink], logger: Logger) {
+    public init(configuration: Configuration, sinks: [any EventSink], logger: Logger, hub: EventHub = EventHub()) {
+        self.hub = hub
         self.configuration = configuration
         self.sinks = sinks
         self.logger = logger
@@ -37,8 +40,9 @@ public final class Daemon: Sendable {
         let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
-        let (operations, live) = (self.operations, self.live)
+        let (operations, live, hub) = (self.operations, self.live, self.hub)
         live.start(at: try await journal.lastPosition())
+        await journal.observeCommits { hub.publish($0) }
         let queues = sinks.map {
             // A sink handed in without a configuration block (embedding, tests) gets the default policy.
             DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name) ?? RetryPolicy(), logger: logger,
@@ -51,8 +55,8 @@ public final class Daemon: Sendable {
         var listener: OperationsServer?
         if let listen = configuration.httpListen {
             do {
-                listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { uri in
-                    await operations.reply(to: uri, live: live, journal: journal, sinks: sinkNames)
+                listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { request in
+                    await operations.reply(to: request, live: live, hub: hub, journal: journal, sinks: sinkNames)
                 }
                 logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen.host):\(listener!.port)"])
             } catch {

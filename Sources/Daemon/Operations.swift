@@ -71,10 +71,15 @@ public final class Operations: Sendable {
         }
     }
 
-    /// Answers `/metrics`, `/healthz`, `/readyz` and `/v1/agents[/{source}/{agent}]` for a request URI.
-    func reply(to uri: String, live: LiveFloor, journal: Journal, sinks: [String]) async -> OperationsServer.Reply {
+    /// Answers `/metrics`, `/healthz`, `/readyz`, `/v1/agents[/{source}/{agent}]` and `/v1/events`.
+    func reply(to request: OperationsServer.Request, live: LiveFloor, hub: EventHub, journal: Journal,
+               sinks: [String]) async -> OperationsServer.Reply {
+        let uri = request.uri
         let path = String(uri.prefix { $0 != "?" })
         let query = uri.contains("?") ? String(uri[uri.index(after: uri.firstIndex(of: "?")!)...]) : ""
+        if path == "/v1/events" {
+            return events(request, query: query, hub: hub, journal: journal)
+        }
         if path == "/v1/agents" {
             return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(LiveFloor.Query(query: query)), as: UTF8.self))
         }
@@ -97,6 +102,27 @@ public final class Operations: Sendable {
             return .init(status: ready ? 200 : 503, contentType: "application/json", body: json)
         default:
             return .init(status: 404, contentType: "text/plain", body: "not found: try /v1/agents, /metrics, /healthz or /readyz\n")
+        }
+    }
+
+    /// `/v1/events`: a Server-Sent Events stream, or why not.
+    private func events(_ request: OperationsServer.Request, query: String, hub: EventHub, journal: Journal) -> OperationsServer.Reply {
+        var params: [String: [String]] = [:]
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            if kv.count == 2 { params[kv[0], default: []] += kv[1].split(separator: ",").map(String.init) }
+        }
+        guard let start = EventStream.Start(lastEventID: request.header("Last-Event-ID"), since: params["since"]?.first) else {
+            return .init(status: 400, contentType: "application/json",
+                         body: "{\"error\":\"since and Last-Event-ID take a journal position, an RFC 3339 time or a duration\"}\n")
+        }
+        guard let subscription = hub.subscribe() else {
+            return .init(status: 503, contentType: "application/json", body: "{\"error\":\"too many readers of /v1/events\"}\n")
+        }
+        let stream = EventStream(journal: journal, hub: hub)
+        let filter = EventStream.filter(params)
+        return .init(status: 200, contentType: "text/event-stream", body: "") { write in
+            await stream.run(from: start, filter: filter, subscription: subscription, write: write)
         }
     }
 

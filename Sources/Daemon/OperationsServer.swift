@@ -11,16 +11,31 @@ import Synchronization
 /// It never takes the file descriptors the journal and the sinks need: at most `maxConnections` at once
 /// (a connection beyond is closed at once), and a connection idle for `idleTimeout` is closed.
 public final class OperationsServer: Sendable {
-    /// What to answer for a path.
+    /// A request as `respond` sees it.
+    public struct Request: Sendable {
+        /// Path and query.
+        public var uri: String
+        public var headers: [(name: String, value: String)]
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    /// What to answer: a whole body, or a stream (Server-Sent Events) written until it returns.
     public struct Reply: Sendable {
+        public typealias Writer = @Sendable ([UInt8]) async throws -> Void
         public var status: Int
         public var contentType: String
         public var body: String
+        public var stream: (@Sendable (_ write: @escaping Writer) async -> Void)?
 
-        public init(status: Int, contentType: String, body: String) {
+        public init(status: Int, contentType: String, body: String,
+                    stream: (@Sendable (_ write: @escaping Writer) async -> Void)? = nil) {
             self.status = status
             self.contentType = contentType
             self.body = body
+            self.stream = stream
         }
     }
 
@@ -42,7 +57,7 @@ public final class OperationsServer: Sendable {
     /// Binds and serves in the background. Throws when the address cannot be bound.
     public static func start(host: String, port: Int, logger: Logger, maxConnections: Int = defaultMaxConnections,
                              idleTimeout: TimeAmount = .seconds(30),
-                             respond: @escaping @Sendable (_ uri: String) async -> Reply) async throws -> OperationsServer {
+                             respond: @escaping @Sendable (Request) async -> Reply) async throws -> OperationsServer {
         let open = Atomic<Int>(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -81,7 +96,7 @@ public final class OperationsServer: Sendable {
     }
 
     private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
-                              respond: @Sendable (String) async -> Reply) async {
+                              respond: @Sendable (Request) async -> Reply) async {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             for try await part in inbound {
@@ -91,8 +106,18 @@ public final class OperationsServer: Sendable {
                 case .end:
                     guard let h = head else { continue }
                     let reply = h.method == .GET || h.method == .HEAD
-                        ? await respond(h.uri)
+                        ? await respond(Request(uri: h.uri, headers: h.headers.map { ($0.name, $0.value) }))
                         : Reply(status: 405, contentType: "text/plain", body: "GET only\n")
+                    if let stream = reply.stream {
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Content-Type", value: reply.contentType)
+                        headers.add(name: "Cache-Control", value: "no-cache")
+                        headers.add(name: "X-Accel-Buffering", value: "no")
+                        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .ok, headers: headers)))
+                        await stream { bytes in try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+                        try? await outbound.write(.end(nil))
+                        return
+                    }
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Type", value: reply.contentType)
                     headers.add(name: "Content-Length", value: String(reply.body.utf8.count))

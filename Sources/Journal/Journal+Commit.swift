@@ -53,7 +53,7 @@ extension Journal {
     public func commit(source: String, events: [EncodedEvent], changes: [AgentChange], at time: Timestamp,
                        lastSequence: UInt64) throws -> Int64 {
         defer { checkpointer.poke() }
-        return try db.transaction { () throws(JournalError) in
+        let last = try db.transaction { () throws(JournalError) in
             let snapshot = try beginSnapshotUpdate(source: source, changes: changes, at: time)
             try insert(events)
             try write(snapshot)
@@ -61,6 +61,12 @@ extension Journal {
                 .run([.text(source), .int(Int64(lastSequence))])
             return try lastPosition()
         }
+        // One writer, one transaction: the poll's events hold consecutive positions ending at `last`.
+        if let commitObserver, !events.isEmpty {
+            let first = last - Int64(events.count) + 1
+            commitObserver(events.enumerated().map { JournaledEvent(position: first + Int64($0.offset), event: $0.element) })
+        }
+        return last
     }
 
     /// Reads the snapshot blocks that `changes` touch and applies the changes to them on the snapshot

@@ -63,4 +63,27 @@ extension Journal {
         }
         checkpointer.poke()
     }
+
+    /// Events every reader sees (not replay copies for one sink) after `position`, oldest first.
+    public func sharedEvents(after position: Int64, limit: Int) throws -> [JournaledEvent] {
+        let q = try db.prepare("""
+            SELECT \(Self.eventColumns) FROM events WHERE position > ? AND only_sink IS NULL ORDER BY position LIMIT ?
+            """).bind([.int(position), .int(Int64(limit))])
+        var out: [JournaledEvent] = []
+        while try q.step() { out.append(Self.event(q)) }
+        return out
+    }
+
+    /// The oldest position still journaled (pruning removes older ones); `nil` when there is none.
+    public func oldestPosition() throws -> Int64? {
+        let q = try db.prepare("SELECT MIN(position) FROM events")
+        return try q.step() && !q.isNull(0) ? q.int(0) : nil
+    }
+
+    /// The position just before the first event at or after `time`: where a reader starting then resumes.
+    public func position(before time: Timestamp) throws -> Int64 {
+        let q = try db.prepare("SELECT MIN(position) FROM events WHERE time_ms >= ?").bind([.int(time.millisecondsSince1970)])
+        if try q.step(), !q.isNull(0) { return q.int(0) - 1 }
+        return try lastPosition()
+    }
 }

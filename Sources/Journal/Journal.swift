@@ -15,6 +15,8 @@ public actor Journal {
     let checkpointer: Checkpointer
     /// Applies a poll's changes to its snapshot blocks while the journal thread inserts its events.
     let snapshotWorker = WorkerThread(name: "journal-snapshot")
+    /// Told of each commit's events with their positions, in position order, on the journal's thread.
+    var commitObserver: (@Sendable ([JournaledEvent]) -> Void)?
     public nonisolated let path: String
 
     /// Opens (creating if needed) `directory/journal.sqlite`.
@@ -81,4 +83,8 @@ public actor Journal {
 
     /// The threads this journal runs on, for tests that check none outlives it.
     nonisolated var workers: [WorkerThread] { [executor, snapshotWorker, checkpointer.worker] }
+
+    /// Calls `observer` after each commit with its events and their positions, in position order. It runs
+    /// on the journal's thread: it must not block.
+    public func observeCommits(_ observer: @escaping @Sendable ([JournaledEvent]) -> Void) { commitObserver = observer }
 }

@@ -1,0 +1,96 @@
+import Foundation
+import Journal
+import VicinotifyCore
+
+/// `GET /v1/events`: Server-Sent Events from any journal position, then live. Each event's `id` is its
+/// journal position, `event` its type, `data` the exact CloudEvent JSON the sinks get. A reader resumes
+/// with `Last-Event-ID` (or `?since=` a position, an RFC 3339 time or a duration) with no gap and no
+/// duplicate, as far back as the journal keeps events; further back is an `error` event, not a gap.
+struct EventStream: Sendable {
+    let journal: Journal
+    let hub: EventHub
+    static let keepAlive = Duration.seconds(15)
+
+    /// Where a reader starts.
+    enum Start: Equatable {
+        case live
+        case after(Int64)
+        case time(Timestamp)
+
+        /// From `Last-Event-ID` (which wins) or `since`; `nil` when neither parses.
+        init?(lastEventID: String?, since: String?) {
+            if let id = lastEventID?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
+                guard let p = Int64(id), p >= 0 else { return nil }
+                self = .after(p)
+            } else if let since, !since.isEmpty {
+                if let p = Int64(since), p >= 0 { self = .after(p) }
+                else if let t = Timestamp(rfc3339: since) { self = .time(t) }
+                else if let d = ConfigDuration.parse(since) { self = .time(Timestamp.now().adding(milliseconds: -Int64(d * 1000))) }
+                else { return nil }
+            } else {
+                self = .live
+            }
+        }
+    }
+
+    /// Filters from the query: `type` (with `*`), `source`, `campaign`, `user_group`, `agent`.
+    static func filter(_ query: [String: [String]]) -> EventFilter {
+        EventFilter(types: query["type"] ?? [], sources: query["source"] ?? [], campaigns: query["campaign"] ?? [],
+                    userGroups: query["user_group"] ?? [], agents: query["agent"] ?? [])
+    }
+
+    /// Streams to `write` until the reader goes away, falls too far behind, or the task is cancelled.
+    func run(from start: Start, filter: EventFilter, subscription: EventHub.Subscription,
+             write: @escaping @Sendable ([UInt8]) async throws -> Void) async {
+        defer { hub.unsubscribe(subscription) }
+        let keepAlive = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: Self.keepAlive)
+                try await write(Array(": keep-alive\n\n".utf8))
+            }
+        }
+        defer { keepAlive.cancel() }
+        do {
+            var last: Int64
+            switch start {
+            case .live: last = try await journal.lastPosition()
+            case .after(let p): last = p
+            case .time(let t): last = try await journal.position(before: t)
+            }
+            if let oldest = try await journal.oldestPosition(), oldest > last + 1, start != .live {
+                try await write(Self.frame(event: "error", data: "{\"error\":\"the journal no longer keeps the events after \(last)\","
+                                           + "\"oldest\":\(oldest)}"))
+                return
+            }
+            // Catch up from the journal; live events already sent this way are skipped below.
+            while true {
+                let batch = try await journal.sharedEvents(after: last, limit: 500)
+                guard !batch.isEmpty else { break }
+                for e in batch {
+                    if filter.matches(e.event) { try await write(Self.frame(e)) }
+                    last = e.position
+                }
+            }
+            for await e in subscription.events where e.position > last {
+                if filter.matches(e.event) { try await write(Self.frame(e)) }
+                last = e.position
+            }
+            if subscription.overflowed {
+                try await write(Self.frame(event: "overflow", data: "{\"error\":\"this reader fell more than \(hub.bufferEvents) events "
+                                           + "behind; reconnect with Last-Event-ID to resume\",\"last_event_id\":\(last)}"))
+            }
+        } catch {
+            // The reader went away, or the journal failed: the stream ends; the reader resumes by its last id.
+        }
+    }
+
+    static func frame(_ e: JournaledEvent) -> [UInt8] {
+        var out = Array("id: \(e.position)\nevent: \(e.event.type.rawValue)\ndata: ".utf8)
+        out.reserveCapacity(out.count + e.event.json.count + 2)
+        out += e.event.json
+        out += [0x0A, 0x0A]
+        return out
+    }
+
+    static func frame(event: String, data: String) -> [UInt8] { Array("event: \(event)\ndata: \(data)\n\n".utf8) }
+}
