@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     public var journalMaxBytes: Int?
     /// Where `/metrics`, `/healthz` and `/readyz` are served (`http.listen`); `nil`: no listener.
     public var httpListen: (host: String, port: Int)?
+    /// Tokens and browser origins for `/v1/*` (`http.tokens`, `http.tokens_env`, `http.cors_origins`).
+    public var apiAccess = APIAccess()
     /// Things that are allowed but probably wrong, each naming its JSON path (never a secret's value).
     public var warnings: [String] = []
 

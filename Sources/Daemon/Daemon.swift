@@ -40,7 +40,7 @@ public final class Daemon: Sendable {
         let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
-        let (operations, live, hub) = (self.operations, self.live, self.hub)
+        let (operations, live, hub, access) = (self.operations, self.live, self.hub, configuration.apiAccess)
         live.start(at: try await journal.lastPosition())
         await journal.observeCommits { hub.publish($0) }
         let queues = sinks.map {
@@ -56,7 +56,7 @@ public final class Daemon: Sendable {
         if let listen = configuration.httpListen {
             do {
                 listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { request in
-                    await operations.reply(to: request, live: live, hub: hub, journal: journal, sinks: sinkNames)
+                    await operations.reply(to: request, live: live, hub: hub, access: access, journal: journal, sinks: sinkNames)
                 }
                 logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen.host):\(listener!.port)"])
             } catch {

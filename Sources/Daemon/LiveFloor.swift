@@ -105,9 +105,10 @@ public final class LiveFloor: Sendable {
         return w.bytes
     }
 
-    /// `GET /v1/agents/{source}/{agent}`; `nil` when the agent is not logged in.
-    public func agent(source: String, user: String, now: Timestamp = .now()) -> [UInt8]? {
-        guard let row = state.withLock({ $0.sources[source]?.floor[user] }) else { return nil }
+    /// `GET /v1/agents/{source}/{agent}`; `nil` when the agent is not logged in (or in none of `campaigns`).
+    public func agent(source: String, user: String, campaigns: [String]? = nil, now: Timestamp = .now()) -> [UInt8]? {
+        guard let row = state.withLock({ $0.sources[source]?.floor[user] }),
+              campaigns?.contains(row.state.campaignID) ?? true else { return nil }
         var w = JSONWriter()
         Self.agent(row, source: source, now: now, into: &w)
         w.raw("\n")

@@ -72,24 +72,19 @@ public final class Operations: Sendable {
     }
 
     /// Answers `/metrics`, `/healthz`, `/readyz`, `/v1/agents[/{source}/{agent}]` and `/v1/events`.
-    func reply(to request: OperationsServer.Request, live: LiveFloor, hub: EventHub, journal: Journal,
+    func reply(to request: OperationsServer.Request, live: LiveFloor, hub: EventHub, access: APIAccess, journal: Journal,
                sinks: [String]) async -> OperationsServer.Reply {
         let uri = request.uri
         let path = String(uri.prefix { $0 != "?" })
         let query = uri.contains("?") ? String(uri[uri.index(after: uri.firstIndex(of: "?")!)...]) : ""
-        if path == "/v1/events" {
-            return events(request, query: query, hub: hub, journal: journal)
-        }
-        if path == "/v1/agents" {
-            return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(LiveFloor.Query(query: query)), as: UTF8.self))
-        }
-        if path.hasPrefix("/v1/agents/") {
-            let parts = path.dropFirst("/v1/agents/".count).split(separator: "/", omittingEmptySubsequences: false)
-                .map { String($0).removingPercentEncoding ?? String($0) }
-            guard parts.count == 2, let body = live.agent(source: parts[0], user: parts[1]) else {
-                return .init(status: 404, contentType: "application/json", body: "{\"error\":\"no such agent logged in\"}\n")
+        if path.hasPrefix("/v1/") {
+            var reply = v1(path: path, query: query, request: request, live: live, hub: hub, access: access, journal: journal)
+            if let origin = access.allowedOrigin(request.header("Origin")) {
+                reply.headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
+                                  ("Access-Control-Allow-Headers", "Authorization, Last-Event-ID"),
+                                  ("Access-Control-Allow-Methods", "GET, OPTIONS")]
             }
-            return .init(status: 200, contentType: "application/json", body: String(decoding: body, as: UTF8.self))
+            return reply
         }
         switch path {
         case "/metrics":
@@ -105,14 +100,69 @@ public final class Operations: Sendable {
         }
     }
 
-    /// `/v1/events`: a Server-Sent Events stream, or why not.
-    private func events(_ request: OperationsServer.Request, query: String, hub: EventHub, journal: Journal) -> OperationsServer.Reply {
+    /// `/v1/*`: the live floor and the event stream, for a token's scope.
+    private func v1(path: String, query: String, request: OperationsServer.Request, live: LiveFloor, hub: EventHub,
+                    access: APIAccess, journal: Journal) -> OperationsServer.Reply {
+        if request.method == "OPTIONS" { return .init(status: 204, contentType: "text/plain", body: "") }
+        let params = Self.parameters(query)
+        let scope: APIAccess.Scope
+        switch access.scope(authorization: request.header("Authorization"), accessToken: params["access_token"]?.first) {
+        case .success(let s): scope = s
+        case .failure(let denial):
+            return .init(status: 401, contentType: "application/json",
+                         body: denial == .missing ? "{\"error\":\"a bearer token is required\"}\n" : "{\"error\":\"unknown token\"}\n",
+                         headers: [("WWW-Authenticate", "Bearer realm=\"vicinotify\"")])
+        }
+        let forbidden = OperationsServer.Reply(status: 403, contentType: "application/json",
+                                               body: "{\"error\":\"outside this token's sources or campaigns\"}\n")
+        guard let sources = Self.limit(params["source"] ?? [], to: scope.sources),
+              let campaigns = Self.limit(params["campaign"] ?? [], to: scope.campaigns) else { return forbidden }
+        switch path {
+        case "/v1/agents":
+            var q = LiveFloor.Query(query: query)
+            q.sources = sources
+            q.campaigns = campaigns
+            return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(q), as: UTF8.self))
+        case "/v1/events":
+            var filter = EventStream.filter(params)
+            filter.sources = sources
+            filter.campaigns = campaigns
+            return events(request, since: params["since"]?.first, filter: filter, hub: hub, journal: journal)
+        default:
+            let parts = path.dropFirst("/v1/agents/".count).split(separator: "/", omittingEmptySubsequences: false)
+                .map { String($0).removingPercentEncoding ?? String($0) }
+            guard path.hasPrefix("/v1/agents/"), parts.count == 2 else {
+                return .init(status: 404, contentType: "application/json", body: "{\"error\":\"no such path\"}\n")
+            }
+            if let allowed = scope.sources, !allowed.contains(parts[0]) { return forbidden }
+            guard let body = live.agent(source: parts[0], user: parts[1], campaigns: scope.campaigns) else {
+                return .init(status: 404, contentType: "application/json", body: "{\"error\":\"no such agent logged in\"}\n")
+            }
+            return .init(status: 200, contentType: "application/json", body: String(decoding: body, as: UTF8.self))
+        }
+    }
+
+    /// `asked` within `scope`: the scope when nothing was asked, `nil` when something outside it was.
+    static func limit(_ asked: [String], to scope: [String]?) -> [String]? {
+        guard let scope else { return asked }
+        if asked.isEmpty { return scope }
+        return asked.allSatisfy(scope.contains) ? asked : nil
+    }
+
+    /// Query parameters, each repeatable or comma-separated.
+    static func parameters(_ query: String) -> [String: [String]] {
         var params: [String: [String]] = [:]
         for pair in query.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
             if kv.count == 2 { params[kv[0], default: []] += kv[1].split(separator: ",").map(String.init) }
         }
-        guard let start = EventStream.Start(lastEventID: request.header("Last-Event-ID"), since: params["since"]?.first) else {
+        return params
+    }
+
+    /// `/v1/events`: a Server-Sent Events stream, or why not.
+    private func events(_ request: OperationsServer.Request, since: String?, filter: EventFilter, hub: EventHub,
+                        journal: Journal) -> OperationsServer.Reply {
+        guard let start = EventStream.Start(lastEventID: request.header("Last-Event-ID"), since: since) else {
             return .init(status: 400, contentType: "application/json",
                          body: "{\"error\":\"since and Last-Event-ID take a journal position, an RFC 3339 time or a duration\"}\n")
         }
@@ -120,7 +170,6 @@ public final class Operations: Sendable {
             return .init(status: 503, contentType: "application/json", body: "{\"error\":\"too many readers of /v1/events\"}\n")
         }
         let stream = EventStream(journal: journal, hub: hub)
-        let filter = EventStream.filter(params)
         return .init(status: 200, contentType: "text/event-stream", body: "") { write in
             await stream.run(from: start, filter: filter, subscription: subscription, write: write)
         }

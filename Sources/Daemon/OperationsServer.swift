@@ -13,6 +13,8 @@ import Synchronization
 public final class OperationsServer: Sendable {
     /// A request as `respond` sees it.
     public struct Request: Sendable {
+        /// `GET`, `HEAD` or `OPTIONS` (others are answered 405 before `respond`).
+        public var method: String
         /// Path and query.
         public var uri: String
         public var headers: [(name: String, value: String)]
@@ -28,10 +30,12 @@ public final class OperationsServer: Sendable {
         public var status: Int
         public var contentType: String
         public var body: String
+        public var headers: [(name: String, value: String)] = []
         public var stream: (@Sendable (_ write: @escaping Writer) async -> Void)?
 
-        public init(status: Int, contentType: String, body: String,
+        public init(status: Int, contentType: String, body: String, headers: [(name: String, value: String)] = [],
                     stream: (@Sendable (_ write: @escaping Writer) async -> Void)? = nil) {
+            self.headers = headers
             self.status = status
             self.contentType = contentType
             self.body = body
@@ -105,14 +109,15 @@ public final class OperationsServer: Sendable {
                 case .body: break
                 case .end:
                     guard let h = head else { continue }
-                    let reply = h.method == .GET || h.method == .HEAD
-                        ? await respond(Request(uri: h.uri, headers: h.headers.map { ($0.name, $0.value) }))
+                    let reply = h.method == .GET || h.method == .HEAD || h.method == .OPTIONS
+                        ? await respond(Request(method: h.method.rawValue, uri: h.uri, headers: h.headers.map { ($0.name, $0.value) }))
                         : Reply(status: 405, contentType: "text/plain", body: "GET only\n")
                     if let stream = reply.stream {
                         var headers = HTTPHeaders()
                         headers.add(name: "Content-Type", value: reply.contentType)
                         headers.add(name: "Cache-Control", value: "no-cache")
                         headers.add(name: "X-Accel-Buffering", value: "no")
+                        for (name, value) in reply.headers { headers.add(name: name, value: value) }
                         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .ok, headers: headers)))
                         await stream { bytes in try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
                         try? await outbound.write(.end(nil))
@@ -121,6 +126,7 @@ public final class OperationsServer: Sendable {
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Type", value: reply.contentType)
                     headers.add(name: "Content-Length", value: String(reply.body.utf8.count))
+                    for (name, value) in reply.headers { headers.add(name: name, value: value) }
                     if !h.isKeepAlive { headers.add(name: "Connection", value: "close") }
                     try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .init(statusCode: reply.status),
                                                                     headers: headers)))

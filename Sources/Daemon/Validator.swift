@@ -32,8 +32,13 @@ extension JSONValidator {
         let blocks = d["sinks"].flatMap { object($0, "sinks", allowed: SinkRegistry.kinds.map(\.key)) } ?? [:]
         for kind in SinkRegistry.kinds { sinks += kind.configure(blocks[kind.key], validator: &self) }
         var listen: (host: String, port: Int)?
-        if let h = d["http"], let o = object(h, "http", allowed: ["listen"]) {
+        var access = APIAccess()
+        if let h = d["http"], let o = object(h, "http", allowed: ["listen", "tokens", "tokens_env", "cors_origins"]) {
             listen = listenAddress(string(o, "listen", "http", required: true) ?? "")
+            access = apiAccess(o)
+            if let host = listen?.host, !APIAccess.isLoopback(host), access.tokens.isEmpty {
+                problem("http.listen", "\(host) is not a loopback address: set http.tokens (or tokens_env) so /v1/* is not open to the network")
+            }
         }
         var keep = 100_000
         var maxBytes: Int?
@@ -44,6 +49,7 @@ extension JSONValidator {
         var config = Configuration(stateDirectory: resolve(stateDir), sources: sources, sinks: sinks,
                                    journalKeepEvents: keep, journalMaxBytes: maxBytes)
         config.httpListen = listen
+        config.apiAccess = access
         return config
     }
 
@@ -63,6 +69,35 @@ extension JSONValidator {
             return nil
         }
         return (host, port)
+    }
+
+    /// `http.tokens` (objects with `token` or `token_env`, `sources`, `campaigns`), `http.tokens_env` (the
+    /// name of a variable holding tokens separated by spaces, unlimited) and `http.cors_origins`.
+    mutating func apiAccess(_ o: [String: Any]) -> APIAccess {
+        var access = APIAccess(corsOrigins: strings(o, "cors_origins", "http"))
+        if let list = o["tokens"] {
+            guard let items = list as? [Any] else {
+                problem("http.tokens", "expected a list of {\"token\" or \"token_env\", \"sources\", \"campaigns\"}")
+                return access
+            }
+            for (i, item) in items.enumerated() {
+                let p = "http.tokens[\(i)]"
+                guard let t = object(item, p, allowed: ["token", "token_env", "sources", "campaigns"]) else { continue }
+                guard let secret = secret(t, "token", p, required: true) else { continue }
+                if secret.value.count < 16 { problem(secret.path, "a token needs at least 16 characters") }
+                access.tokens.append(APIAccess.Token(secret: secret.value, sources: strings(t, "sources", p),
+                                                     campaigns: strings(t, "campaigns", p)))
+            }
+        }
+        if let env = string(o, "tokens_env", "http") {
+            let value = environment[env] ?? ""
+            if value.isEmpty, requireSecrets { problem("http.tokens_env", "environment variable \(env) is not set") }
+            for secret in value.split(separator: " ") where !secret.isEmpty {
+                if secret.count < 16 { problem("http.tokens_env", "a token in \(env) has fewer than 16 characters") }
+                access.tokens.append(APIAccess.Token(secret: String(secret)))
+            }
+        }
+        return access
     }
 
     mutating func source(_ value: Any, _ p: String) -> Configuration.Source? {
