@@ -9,9 +9,14 @@ import Tail
 struct TailCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
-        abstract: "Follow the PostgreSQL sink's table: catch up, then stream new events as they are inserted.",
+        abstract: "Follow a running daemon's events (or, with --postgres, the PostgreSQL sink's table).",
         discussion: """
-            Listens on the channel first, catches up from the table, then prints what the channel announces,
+            By default it follows the daemon's /v1/events stream at --url (or the http.listen of --config, or
+            http://127.0.0.1:9464): catch-up from --since, then live; after a lost connection it reconnects
+            and resumes by Last-Event-ID, with no gap and no duplicate. A token for /v1/* comes from the
+            environment variable named by --token-env.
+
+            With --postgres it listens on the channel first, catches up from the table, then prints what the channel announces,
             with no gap and no duplicate between the two; after a lost connection it reconnects and catches
             up again. On a terminal each event is one readable line; into a pipe, or with --json, each is
             the event's JSON exactly as emitted (NDJSON). The password comes from the conninfo, PGPASSWORD
@@ -21,13 +26,17 @@ struct TailCommand: ParsableCommand {
             cannot fix (wrong password, missing table), 2 on bad arguments.
 
             Examples:
+              vicinotify tail --since 10m
+              vicinotify tail --config /etc/vicinotify/config.json --type 'vicidial.agent.status_*'
               vicinotify tail --postgres "host=127.0.0.1 dbname=calls user=notifier"
               vicinotify tail --postgres "dbname=calls" --since 0 --type 'vicidial.agent.status_*' | jq -c .data.current
               vicinotify tail --postgres "dbname=calls" --since 15m --agent agent001 --agent agent002
             """)
 
-    @Option(help: "libpq conninfo or postgresql:// URI of the database holding the table.")
-    var postgres: String
+    @Option(help: "libpq conninfo or postgresql:// URI of the database holding the PostgreSQL sink's table.")
+    var postgres: String?
+
+    @OptionGroup var daemon: DaemonAddress
 
     @Option(help: "The sink's NOTIFY channel.")
     var channel = PostgresSchema.defaultTable
@@ -50,6 +59,10 @@ struct TailCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if postgres == nil, let since, Int64(since) == nil, ConfigDuration.parse(since) == nil, Timestamp(rfc3339: since) == nil {
+            throw ValidationError("--since: expected a position, a time like 2026-11-24T09:00:00Z, or a duration like 15m")
+        }
+        guard postgres != nil else { return }
         if let problem = PostgresIdentifier.problem(with: table, qualified: true) { throw ValidationError("--table: \(problem)") }
         if let problem = PostgresIdentifier.problem(with: channel, qualified: false) { throw ValidationError("--channel: \(problem)") }
         _ = try start()
@@ -67,12 +80,24 @@ struct TailCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        let readable = !json && isatty(1) == 1
+        let formatter = TailLineFormatter()
+        guard let postgres else {
+            let tail = try SSETail(url: try daemon.address(), since: since, types: type, agents: agent, token: daemon.token) { message in
+                FileHandle.standardError.write(Data("vicinotify tail: \(message)\n".utf8))
+            }
+            do {
+                try tail.run { json in Self.write((readable ? formatter.line(for: json) : json) + "\n") }
+            } catch {
+                FileHandle.standardError.write(Data("vicinotify tail: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            return
+        }
         let tail = PostgresTail(connection: PostgresConnectionOptions(conninfo: postgres, applicationName: "vicinotify tail"),
                                 table: table, channel: channel, start: try start(), types: type, agents: agent) { message in
             FileHandle.standardError.write(Data("vicinotify tail: \(message)\n".utf8))
         }
-        let readable = !json && isatty(1) == 1
-        let formatter = TailLineFormatter()
         do {
             try tail.run { row in
                 let line = readable ? formatter.line(for: row.json) : row.json

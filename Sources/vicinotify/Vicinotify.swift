@@ -14,6 +14,6 @@ struct Vicinotify: AsyncParsableCommand {
             """,
         version: BuildInfo.description,
         subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self,
-                      TailCommand.self, SchemaCommand.self, DeadLettersCommand.self, ReplayCommand.self, BenchCommand.self]
+                      TailCommand.self, AgentsCommand.self, SchemaCommand.self, DeadLettersCommand.self, ReplayCommand.self, BenchCommand.self]
     )
 }
