@@ -42,17 +42,21 @@ public enum CurlCeiling {
             curl_slist_free_all(list)
             bodyBuffer.deallocate()
         }
-        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections)
-        for _ in 0..<connections {
-            guard let easy = curl_easy_init() else { return .failure(HTTPTransportError(kind: .other, message: "curl_easy_init failed")) }
-            handles.append(easy)
-            _ = ccurl_easy_setopt_string(easy, CURLOPT_URL, url)
-            _ = ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-            _ = ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, body.count)
-            _ = ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress)
-            _ = ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
-            _ = ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, discard)
-            curl_multi_add_handle(multi, easy)
+        do {
+            try Curl.check(ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections), "curl_multi_setopt")
+            for _ in 0..<connections {
+                guard let easy = curl_easy_init() else { return .failure(HTTPTransportError(kind: .other, message: "curl_easy_init failed")) }
+                handles.append(easy)
+                try Curl.check(ccurl_easy_setopt_string(easy, CURLOPT_URL, url), "curl_easy_setopt(URL)")
+                try Curl.check(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "curl_easy_setopt(NOSIGNAL)")
+                try Curl.check(ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, body.count), "curl_easy_setopt(POSTFIELDSIZE)")
+                try Curl.check(ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress), "curl_easy_setopt(POSTFIELDS)")
+                try Curl.check(ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list), "curl_easy_setopt(HTTPHEADER)")
+                try Curl.check(ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, discard), "curl_easy_setopt(WRITEFUNCTION)")
+                try Curl.check(curl_multi_add_handle(multi, easy), "curl_multi_add_handle")
+            }
+        } catch {
+            return .failure(error)
         }
         let start = ContinuousClock.now
         let end = start + .milliseconds(Int(seconds * 1000))
@@ -60,27 +64,36 @@ public enum CurlCeiling {
         var active = connections
         var running: Int32 = 0
         while active > 0 {
-            curl_multi_perform(multi, &running)
+            do { try Curl.check(curl_multi_perform(multi, &running), "curl_multi_perform") } catch { return .failure(error) }
             var left: Int32 = 0
             let now = ContinuousClock.now
             while let msg = curl_multi_info_read(multi, &left) {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
                 let code = ccurl_msg_result(msg)
                 var status = 0
-                _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+                do {
+                    try Curl.check(ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status), "curl_easy_getinfo(RESPONSE_CODE)")
+                } catch {
+                    return .failure(error)
+                }
                 guard code == CURLE_OK, (200..<300).contains(status) else {
                     let reason = code == CURLE_OK ? "HTTP \(status)" : String(cString: curl_easy_strerror(code))
                     return .failure(HTTPTransportError(kind: .other, message: "libcurl ceiling run: \(reason)"))
                 }
                 completed += 1
-                curl_multi_remove_handle(multi, easy)
-                if now < end {
-                    curl_multi_add_handle(multi, easy)
-                } else {
+                do {
+                    try Curl.check(curl_multi_remove_handle(multi, easy), "curl_multi_remove_handle")
+                    if now < end { try Curl.check(curl_multi_add_handle(multi, easy), "curl_multi_add_handle") }
+                } catch {
+                    return .failure(error)
+                }
+                if now >= end {
                     active -= 1
                 }
             }
-            if active > 0 { curl_multi_poll(multi, nil, 0, 1000, nil) }
+            if active > 0 {
+                do { try Curl.check(curl_multi_poll(multi, nil, 0, 1000, nil), "curl_multi_poll") } catch { return .failure(error) }
+            }
         }
         return .success((completed, ContinuousClock.now - start))
     }
