@@ -55,21 +55,13 @@ public final class LiveFloor: Sendable {
 
         public init() {}
 
-        /// From a URL query: `source=`, `campaign=`, `user_group=`, `status=`, `agent=`, each repeatable or comma-separated.
-        public init(query: String) {
-            for pair in query.split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1)
-                guard kv.count == 2 else { continue }
-                let values = (String(kv[1]).removingPercentEncoding ?? String(kv[1])).split(separator: ",").map(String.init)
-                switch kv[0] {
-                case "source": sources += values
-                case "campaign": campaigns += values
-                case "user_group": userGroups += values
-                case "status": statuses += values
-                case "agent": agents += values
-                default: break
-                }
-            }
+        /// From query parameters (`Operations.parameters`): `source`, `campaign`, `user_group`, `status`, `agent`.
+        public init(_ params: [String: [String]]) {
+            sources = params["source"] ?? []
+            campaigns = params["campaign"] ?? []
+            userGroups = params["user_group"] ?? []
+            statuses = params["status"] ?? []
+            agents = params["agent"] ?? []
         }
 
         func matches(_ source: String, _ a: AgentState) -> Bool {

@@ -119,7 +119,7 @@ public final class Operations: Sendable {
               let campaigns = Self.limit(params["campaign"] ?? [], to: scope.campaigns) else { return forbidden }
         switch path {
         case "/v1/agents":
-            var q = LiveFloor.Query(query: query)
+            var q = LiveFloor.Query(params)
             q.sources = sources
             q.campaigns = campaigns
             return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(q), as: UTF8.self))

@@ -93,7 +93,6 @@ struct SourceRunner: Sendable {
             var full = report
             full.duration = (clock.now - started).seconds
             full.events = events.map(\.type)
-            full.statuses = tracker.floor.rows.reduce(into: [:]) { $0[$1.state.status, default: 0] += 1 }
             full.journalWritable = !journalBroken
             full.floor = tracker.floor
             full.position = position
@@ -116,7 +115,7 @@ public struct PollReport: Sendable {
     /// Types of the events the poll produced (committed or not: see `journalWritable`).
     public var events: [EventType] = []
     /// Agents by status on the committed floor.
-    public var statuses: [String: Int] = [:]
+    public var statuses: [String: Int] { floor.rows.reduce(into: [:]) { $0[$1.state.status, default: 0] += 1 } }
     public var journalWritable = true
     /// The source's floor as committed after this poll.
     public var floor = AgentFloor()

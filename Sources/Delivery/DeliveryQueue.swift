@@ -30,8 +30,8 @@ public final class DeliveryQueue: Sendable {
         self.journal = journal
         self.policy = policy
         self.logger = logger
-        self.batchSize = max(1, batchSize)
-        self.windowSize = max(batchSize, windowSize)
+        self.batchSize = batchSize  // DeliveryStateMachine bounds both
+        self.windowSize = windowSize
     }
 
     /// New events were committed.

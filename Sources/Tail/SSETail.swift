@@ -7,7 +7,9 @@ public final class SSETail {
     /// `scheme://host:port` of the daemon's listener.
     public let host: String
     public let port: Int
-    private let query: String
+    /// `type=` and `agent=`; `since` only goes with the first request (later ones send `Last-Event-ID`).
+    private let filters: [String]
+    private let since: String?
     private let token: String?
     private let report: (String) -> Void
     private var lastID: String?
@@ -24,10 +26,10 @@ public final class SSETail {
         self.host = host
         self.port = u.port ?? 80
         var items: [String] = []
-        if let since { items.append("since=" + Self.encode(since)) }
         if !types.isEmpty { items.append("type=" + types.map(Self.encode).joined(separator: ",")) }
         if !agents.isEmpty { items.append("agent=" + agents.map(Self.encode).joined(separator: ",")) }
-        self.query = items.isEmpty ? "" : "?" + items.joined(separator: "&")
+        self.filters = items
+        self.since = since
         self.token = token
         self.report = report
     }
@@ -54,7 +56,8 @@ public final class SSETail {
     /// One connection: false when `emit` wants no more; returns true when the daemon ended the stream.
     private func stream(emit: (String) -> Bool) throws -> Bool {
         let socket = try TailSocket(host: host, port: port)
-        var request = "GET /v1/events\(lastID == nil ? query : query.replacingOccurrences(of: #"since=[^&]*&?"#, with: "", options: .regularExpression)) HTTP/1.0\r\n"
+        let items = filters + (lastID == nil ? since.map { ["since=" + Self.encode($0)] } ?? [] : [])
+        var request = "GET /v1/events\(items.isEmpty ? "" : "?" + items.joined(separator: "&")) HTTP/1.0\r\n"
         request += "Host: \(host)\r\nAccept: text/event-stream\r\n"
         if let lastID { request += "Last-Event-ID: \(lastID)\r\n" }
         if let token { request += "Authorization: Bearer \(token)\r\n" }

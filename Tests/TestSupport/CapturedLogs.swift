@@ -48,6 +48,7 @@ public final class CapturedLogs: Sendable {
     }
 
     fileprivate func changed() {
+        guard !waiters.withLock({ $0.isEmpty }) else { return }  // render the lines only for someone waiting
         let lines = all
         let ready = waiters.withLock { w -> [CheckedContinuation<Bool, Never>] in
             var out: [CheckedContinuation<Bool, Never>] = []
