@@ -105,6 +105,16 @@ public struct JSONValidator {
                            maxAttempts: int(o, "max_attempts", p, default: 0, range: 0...1_000_000))
     }
 
+    /// A sink's `heartbeat` period (every sink accepts it), checked against the sink's `filter`.
+    public mutating func heartbeat(_ d: [String: Any], _ p: String, filter: EventFilter = EventFilter()) -> Double? {
+        guard d["heartbeat"] != nil else { return nil }
+        let period = duration(d, "heartbeat", p, default: 0, range: 1...86400)
+        if period > 0, !filter.allowsType(.heartbeat) {
+            problem(Self.join(p, "heartbeat"), "the sink's events list leaves out vicidial.agent.heartbeat: add it, or drop heartbeat")
+        }
+        return period > 0 ? period : nil
+    }
+
     /// A secret given as `key` or, by the name of an environment variable, as `key_env`; not both.
     /// - Returns: the value and the JSON path it came from; `nil` when absent or unset.
     public mutating func secret(_ d: [String: Any], _ key: String, _ p: String, required: Bool) -> (value: String, path: String)? {

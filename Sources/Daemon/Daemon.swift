@@ -74,8 +74,9 @@ public final class Daemon: Sendable {
                                             downAfter: s.vicidial.downAfter, floor: restored.floor,
                                             lastSequence: restored.lastSequence)
                 let runner = SourceRunner(client: client, journal: journal, logger: logger)
+                let heartbeats = try await restoreHeartbeats(source: s.vicidial.name, floor: restored.floor, journal: journal)
                 group.addTask {
-                    await runner.run(tracker: tracker, onePoll: once) { committed, report in
+                    await runner.run(tracker: tracker, heartbeats: heartbeats, onePoll: once) { committed, report in
                         operations.record(report)
                         live.record(report)
                         await reports.set(report)
@@ -104,6 +105,22 @@ public final class Daemon: Sendable {
         _ = try? await journal.prune(sinks: sinkNames, keep: keep)
         await listener?.stop()
         return await reports.all
+    }
+}
+
+extension Daemon {
+    /// Each heartbeat sink's schedule for one source, from the events the journal gave it in the last period.
+    func restoreHeartbeats(source: String, floor: AgentFloor, journal: Journal) async throws -> [HeartbeatSchedule] {
+        let now = Timestamp.now()
+        var out: [HeartbeatSchedule] = []
+        for sink in configuration.sinks where sinks.contains(where: { $0.name == sink.sinkName }) {
+            guard let period = sink.heartbeat else { continue }
+            let since = Timestamp(millisecondsSince1970: now.millisecondsSince1970 - Int64(period * 1000))
+            let history = try await journal.recentEvents(source: source, sink: sink.sinkName, since: since)
+            out.append(HeartbeatSchedule(sink: sink.sinkName, source: source, period: period, filter: sink.filter,
+                                         floor: floor, history: history, at: now))
+        }
+        return out
     }
 }
 

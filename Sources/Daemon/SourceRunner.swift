@@ -17,9 +17,11 @@ struct SourceRunner: Sendable {
     var source: VICIdialSource { client.source }
 
     /// Runs until the task is cancelled; after every poll calls `polled` with whether events were committed.
-    func run(tracker initial: SourceTracker, onePoll: Bool = false,
+    /// - Parameter heartbeats: one schedule per sink that asked for heartbeats, restored for this source.
+    func run(tracker initial: SourceTracker, heartbeats initialHeartbeats: [HeartbeatSchedule] = [], onePoll: Bool = false,
              polled: @Sendable (_ committed: Bool, PollReport) async -> Void) async {
         var tracker = initial
+        var heartbeats = initialHeartbeats
         var journalBroken = false
         var pacing = PollPacing(source)
         var outOfView: [String: Timestamp] = [:]
@@ -64,19 +66,31 @@ struct SourceRunner: Sendable {
                     logger.debug("poll failed again", metadata: ["source": "\(source.name)", "reason": "\(failure.reason.rawValue)"])
                 }
             }
+            let encoded = events.map(EncodedEvent.init)
+            var nextHeartbeats = heartbeats
+            var addressed: [(sink: String, event: EncodedEvent)] = []
+            for i in nextHeartbeats.indices {
+                nextHeartbeats[i].given(encoded)
+                guard report.failure == nil else { continue }  // a failed poll knows no current state
+                let due = nextHeartbeats[i].due(on: next.floor, at: time).map { EncodedEvent(next.heartbeat($0, at: time)) }
+                nextHeartbeats[i].given(due)
+                addressed += due.map { (nextHeartbeats[i].sink, $0) }
+            }
             var committed = false
             var position: Int64?
-            if events.isEmpty {
+            if encoded.isEmpty && addressed.isEmpty {
                 tracker = next
+                heartbeats = nextHeartbeats
             } else {
                 do {
                     let changes = events.compactMap { e -> AgentChange? in
                         if case .agent(let c, _) = e.payload { return c }
                         return nil
                     }
-                    position = try await journal.commit(source: source.name, events: events.map(EncodedEvent.init), changes: changes,
-                                             at: time, lastSequence: next.lastSequence)
+                    position = try await journal.commit(source: source.name, events: encoded, addressed: addressed,
+                                                        changes: changes, at: time, lastSequence: next.lastSequence)
                     tracker = next
+                    heartbeats = nextHeartbeats
                     committed = true
                     if journalBroken { logger.notice("journal writable again: polling resumed", metadata: ["source": "\(source.name)"]) }
                     journalBroken = false
@@ -92,7 +106,7 @@ struct SourceRunner: Sendable {
             }
             var full = report
             full.duration = (clock.now - started).seconds
-            full.events = events.map(\.type)
+            full.events = events.map(\.type) + addressed.map(\.event.type)
             full.journalWritable = !journalBroken
             full.floor = tracker.floor
             full.position = position

@@ -48,13 +48,18 @@ extension Journal {
     }
 
     /// Commits one poll: its events, the snapshot blocks they changed and the source's sequence, atomically.
+    /// - Parameter addressed: events for one sink each (heartbeats), journaled before the shared `events`.
     /// - Returns: the journal position of the last event (or the current last position if there are none).
     @discardableResult
-    public func commit(source: String, events: [EncodedEvent], changes: [AgentChange], at time: Timestamp,
-                       lastSequence: UInt64) throws -> Int64 {
+    public func commit(source: String, events: [EncodedEvent], addressed: [(sink: String, event: EncodedEvent)] = [],
+                       changes: [AgentChange], at time: Timestamp, lastSequence: UInt64) throws -> Int64 {
         defer { checkpointer.poke() }
         let last = try db.transaction { () throws(JournalError) in
             let snapshot = try beginSnapshotUpdate(source: source, changes: changes, at: time)
+            if !addressed.isEmpty {
+                let one = try db.prepare("INSERT INTO events(\(Self.valueColumns), only_sink) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                for a in addressed { try one.run(Self.values(a.event) + [.text(a.sink)]) }
+            }
             try insert(events)
             try write(snapshot)
             try db.prepare("INSERT OR REPLACE INTO sources(name, last_sequence) VALUES (?, ?)")

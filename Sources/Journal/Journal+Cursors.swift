@@ -86,4 +86,20 @@ extension Journal {
         if try q.step(), !q.isNull(0) { return q.int(0) - 1 }
         return try lastPosition()
     }
+
+    /// The events of `source` that `sink` was given at or after `time`, oldest first, without their JSON:
+    /// what a heartbeat schedule restarts from.
+    public func recentEvents(source: String, sink: String, since time: Timestamp) throws -> [EncodedEvent] {
+        let q = try db.prepare("""
+            SELECT type, subject, campaign_id, user_group, time_ms FROM events
+            WHERE time_ms >= ? AND source = ? AND (only_sink IS NULL OR only_sink = ?) ORDER BY position
+            """).bind([.int(time.millisecondsSince1970), .text(source), .text(sink)])
+        var out: [EncodedEvent] = []
+        while try q.step() {
+            guard let type = EventType(rawValue: q.text(0)) else { continue }
+            out.append(EncodedEvent(id: "", sequence: 0, type: type, subject: q.text(1), sourceName: source, campaignID: q.text(2),
+                                    userGroup: q.text(3), time: Timestamp(millisecondsSince1970: q.int(4)), json: []))
+        }
+        return out
+    }
 }

@@ -16,7 +16,17 @@ public protocol SinkKind: Sendable {
 public protocol SinkConfiguration: Sendable {
     var sinkName: String { get }
     var retry: RetryPolicy { get }
+    /// Seconds without an event for an agent after which the sink is given a `vicidial.agent.heartbeat`
+    /// (the `heartbeat` option); `nil`: never.
+    var heartbeat: Double? { get }
+    /// The events the sink takes; heartbeats follow it too.
+    var filter: EventFilter { get }
     func makeSink(_ context: SinkContext) -> any EventSink
+}
+
+extension SinkConfiguration {
+    public var heartbeat: Double? { nil }
+    public var filter: EventFilter { EventFilter() }
 }
 
 /// What a sink may need from the process that runs it.
@@ -35,11 +45,16 @@ public struct SinkContext: Sendable {
 public struct PreparedSink: SinkConfiguration {
     public let sink: any EventSink
     public let retry: RetryPolicy
+    public let heartbeat: Double?
+    public let filter: EventFilter
     public var sinkName: String { sink.name }
 
-    public init(_ sink: any EventSink, retry: RetryPolicy = RetryPolicy()) {
+    public init(_ sink: any EventSink, retry: RetryPolicy = RetryPolicy(), heartbeat: Double? = nil,
+                filter: EventFilter = EventFilter()) {
         self.sink = sink
         self.retry = retry
+        self.heartbeat = heartbeat
+        self.filter = filter
     }
 
     public func makeSink(_ context: SinkContext) -> any EventSink { sink }

@@ -7,6 +7,8 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case updated = "vicidial.agent.updated"
     case sourceDown = "vicidial.source.down"
     case sourceUp = "vicidial.source.up"
+    /// Derived: an agent's full current state, for a sink that asked for one after a quiet period.
+    case heartbeat = "vicidial.agent.heartbeat"
 
     /// Lower ranks win when one poll changes fields of several kinds.
     var priority: Int { EventType.allCases.firstIndex(of: self)! }

@@ -26,13 +26,24 @@ public struct EventFilter: Sendable, Equatable {
     }
 
     public func matches(_ event: EncodedEvent) -> Bool {
-        if !types.isEmpty, !types.contains(where: { Self.glob($0, matches: event.type.rawValue) }) { return false }
-        if !sources.isEmpty, !sources.contains(event.sourceName) { return false }
-        guard event.type.isAgentEvent else { return true }
-        if !campaigns.isEmpty, !campaigns.contains(event.campaignID) { return false }
-        if !userGroups.isEmpty, !userGroups.contains(event.userGroup) { return false }
-        if !agents.isEmpty, !agents.contains(event.subject) { return false }
+        matches(type: event.type, source: event.sourceName, campaign: event.campaignID, userGroup: event.userGroup,
+                agent: event.subject)
+    }
+
+    /// Whether an event with these attributes passes; `agent` is the subject of agent events.
+    public func matches(type: EventType, source: String, campaign: String, userGroup: String, agent: String) -> Bool {
+        if !allowsType(type) { return false }
+        if !sources.isEmpty, !sources.contains(source) { return false }
+        guard type.isAgentEvent else { return true }
+        if !campaigns.isEmpty, !campaigns.contains(campaign) { return false }
+        if !userGroups.isEmpty, !userGroups.contains(userGroup) { return false }
+        if !agents.isEmpty, !agents.contains(agent) { return false }
         return true
+    }
+
+    /// Whether `types` lets events of `type` through.
+    public func allowsType(_ type: EventType) -> Bool {
+        types.isEmpty || types.contains { Self.glob($0, matches: type.rawValue) }
     }
 
     /// Whether `pattern` (with `*` wildcards) matches all of `text`.

@@ -69,6 +69,13 @@ public struct SourceTracker: Sendable {
             failedPolls: consecutiveFailures, since: firstFailureAt!), at: time)]
     }
 
+    /// A `vicidial.agent.heartbeat` for `agent` (a row of `floor`): its full current state, nothing changed.
+    public mutating func heartbeat(_ agent: ObservedAgent, at time: Timestamp) -> Event {
+        let change = AgentChange(type: .heartbeat, previous: agent.state, current: agent.state, changed: [],
+                                 previousStateSeconds: nil, since: agent.since, sinceKnown: agent.sinceKnown)
+        return makeEvent(type: .heartbeat, subject: agent.state.user, at: time, payload: .agent(change, afterGap: false))
+    }
+
     private mutating func healthEvent(_ type: EventType, _ change: SourceHealthChange, at time: Timestamp) -> Event {
         makeEvent(type: type, subject: name, at: time, payload: .source(change))
     }

@@ -174,6 +174,7 @@ import VicinotifyCore
         let crm = c.sinks(of: WebhookEndpoint.self)[0]
         #expect(crm.filter == EventFilter(types: ["vicidial.agent.*"], campaigns: ["SALES"]))
         #expect(crm.headers.map(\.name) == ["X-Tenant"] && crm.timeout == 10 && crm.concurrency == 8 && crm.batchMaxEvents == 1)
+        #expect(crm.heartbeat == 120 && c.sinks(of: WebhookEndpoint.self)[1].heartbeat == nil)
         #expect(c.retryPolicy(for: "webhook:crm") == RetryPolicy(initial: 1, maxDelay: 300, maxAge: 86_400))
         #expect(c.sinks(of: WebhookEndpoint.self)[1].batchMaxEvents == 100 && c.sinks(of: WebhookEndpoint.self)[1].batchMaxWait == 0.25 && c.sinks(of: WebhookEndpoint.self)[1].concurrency == 64)
     }
@@ -205,6 +206,17 @@ import VicinotifyCore
         #expect(p.contains("sinks.webhooks[2].secret: the secret does not start with whsec_"))
         #expect(p.contains { $0.hasPrefix("sinks.webhooks[2].retry.initial: not a duration") })
         #expect(!p.joined().contains("plain-text-secret") && !p.joined().contains(":pw@"))
+    }
+
+    @Test func aHeartbeatIsAPeriodTheSinksEventsMustLetThrough() {
+        guard case .failure(let e) = load("""
+            {"endpoints": [{"name": "a", "url": "http://h/a", "heartbeat": "2m", "events": ["vicidial.agent.status_changed"]},
+                           {"name": "b", "url": "http://h/b", "heartbeat": "0s"},
+                           {"name": "c", "url": "http://h/c", "heartbeat": "90s", "events": ["vicidial.agent.*"]}]}
+            """) else { Issue.record("accepted"); return }
+        #expect(e.problems == [
+            "sinks.webhooks[0].heartbeat: the sink's events list leaves out vicidial.agent.heartbeat: add it, or drop heartbeat",
+            "sinks.webhooks[1].heartbeat: not a duration (write \"250ms\", \"1s\", \"5m\", \"24h\")"])
     }
 
     @Test func aMissingFileIsAProblem() {

@@ -29,6 +29,8 @@ public struct PostgresSinkConfiguration: Sendable {
     public var batchMaxWait: Double
     /// Create the table, its indexes and view when missing (the script of `schema.sql`), instead of refusing.
     public var applySchema: Bool
+    /// Seconds without an event for an agent before a `vicidial.agent.heartbeat`; `nil`: none.
+    public var heartbeat: Double?
     public var retry: RetryPolicy
 
     public init(connection: PostgresConnectionOptions, table: String = PostgresSchema.defaultTable,

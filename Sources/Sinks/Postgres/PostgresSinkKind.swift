@@ -10,7 +10,7 @@ public struct PostgresSinkKind: SinkKind {
         guard let value else { return [] }
         let p = "sinks." + key
         guard let d = v.object(value, p, allowed: ["conninfo", "password", "password_env", "table", "channel", "notify",
-                                                 "batch", "apply_schema", "connect_timeout", "retry"]) else { return [] }
+                                                 "batch", "apply_schema", "connect_timeout", "retry", "heartbeat"]) else { return [] }
         let conninfo = v.string(d, "conninfo", p, required: true) ?? ""
         let password = v.secret(d, "password", p, required: false)?.value
         var config = PostgresSinkConfiguration(connection: PostgresConnectionOptions(conninfo: conninfo, password: password))
@@ -31,6 +31,7 @@ public struct PostgresSinkKind: SinkKind {
         }
         config.applySchema = v.bool(d, "apply_schema", p) ?? false
         if let r = d["retry"] { config.retry = v.retry(r, p + ".retry") }
+        config.heartbeat = v.heartbeat(d, p)
         return [config]
     }
 }

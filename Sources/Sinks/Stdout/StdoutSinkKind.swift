@@ -8,9 +8,10 @@ public struct StdoutSinkKind: SinkKind {
 
     public func configure(_ value: Any?, validator v: inout JSONValidator) -> [any SinkConfiguration] {
         var config = StdoutSinkConfiguration()
-        if let value, let o = v.object(value, "sinks.stdout", allowed: ["enabled", "retry"]) {
+        if let value, let o = v.object(value, "sinks.stdout", allowed: ["enabled", "retry", "heartbeat"]) {
             if v.bool(o, "enabled", "sinks.stdout") == false { return [] }
             if let r = o["retry"] { config.retry = v.retry(r, "sinks.stdout.retry") }
+            config.heartbeat = v.heartbeat(o, "sinks.stdout")
         }
         return [config]
     }
@@ -20,8 +21,12 @@ public struct StdoutSinkKind: SinkKind {
 public struct StdoutSinkConfiguration: SinkConfiguration {
     public var sinkName: String { "stdout" }
     public var retry = RetryPolicy()
+    public var heartbeat: Double?
 
-    public init(retry: RetryPolicy = RetryPolicy()) { self.retry = retry }
+    public init(retry: RetryPolicy = RetryPolicy(), heartbeat: Double? = nil) {
+        self.retry = retry
+        self.heartbeat = heartbeat
+    }
 
     public func makeSink(_ context: SinkContext) -> any EventSink {
         signal(SIGPIPE, SIG_IGN)

@@ -22,11 +22,13 @@ public struct WebhookEndpoint: Sendable {
     public var batchMaxWait: Double
     /// PEM bundle of CAs to trust instead of the system's.
     public var caFile: String?
+    /// Seconds without an event for an agent before a `vicidial.agent.heartbeat`; `nil`: none.
+    public var heartbeat: Double?
 
     public init(name: String, url: String, signer: WebhookSigner? = nil, filter: EventFilter = EventFilter(),
                 headers: [(name: String, value: String)] = [], timeout: Double = 10, connectTimeout: Double = 5,
                 concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), batchMaxEvents: Int = 1,
-                batchMaxWait: Double = 0, caFile: String? = nil) {
+                batchMaxWait: Double = 0, caFile: String? = nil, heartbeat: Double? = nil) {
         self.name = name
         self.url = url
         self.signer = signer
@@ -39,6 +41,7 @@ public struct WebhookEndpoint: Sendable {
         self.batchMaxEvents = batchMaxEvents
         self.batchMaxWait = batchMaxWait
         self.caFile = caFile
+        self.heartbeat = heartbeat
     }
 
     /// The values of the extra headers (credentials such as a bearer token often travel there), and each

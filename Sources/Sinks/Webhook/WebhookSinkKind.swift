@@ -57,7 +57,7 @@ extension JSONValidator {
 
     private mutating func endpoint(_ value: Any, _ p: String) -> WebhookEndpoint? {
         let allowed = ["name", "url", "secret", "secret_env", "events", "filter", "headers", "timeout", "connect_timeout",
-                       "concurrency", "retry", "batch", "ca_file"]
+                       "concurrency", "retry", "batch", "ca_file", "heartbeat"]
         guard let d = object(value, p, allowed: allowed) else { return nil }
         let before = problems.count
         let name = self.name(d, p)
@@ -110,7 +110,8 @@ extension JSONValidator {
             name: name, url: url, signer: signer, filter: filter, headers: headers, timeout: timeout,
             connectTimeout: connectTimeout, concurrency: int(d, "concurrency", p, default: 8, range: 1...256),
             retry: d["retry"].map { retry($0, p + ".retry") } ?? RetryPolicy(),
-            batchMaxEvents: maxEvents, batchMaxWait: maxWait, caFile: string(d, "ca_file", p).map(resolve))
+            batchMaxEvents: maxEvents, batchMaxWait: maxWait, caFile: string(d, "ca_file", p).map(resolve),
+            heartbeat: heartbeat(d, p, filter: filter))
         return problems.count == before ? endpoint : nil
     }
 }
