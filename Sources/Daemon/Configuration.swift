@@ -31,6 +31,9 @@ public struct Configuration: Sendable {
     public var httpListen: (host: String, port: Int)?
     /// Tokens and browser origins for `/v1/*` (`http.tokens`, `http.tokens_env`, `http.cors_origins`).
     public var apiAccess = APIAccess()
+    /// Readers of `/v1/events` at once, and the events each may fall behind before it is cut off
+    /// (`http.max_readers`, `http.reader_buffer_events`).
+    public var eventReaders = (max: 256, buffer: 10_000)
     /// Things that are allowed but probably wrong, each naming its JSON path (never a secret's value).
     public var warnings: [String] = []
 

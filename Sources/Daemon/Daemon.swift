@@ -19,8 +19,8 @@ public final class Daemon: Sendable {
     private let logger: Logger
     private let transport: CurlTransport
 
-    public init(configuration: Configuration, sinks: [any EventSink], logger: Logger, hub: EventHub = EventHub()) {
-        self.hub = hub
+    public init(configuration: Configuration, sinks: [any EventSink], logger: Logger) {
+        self.hub = EventHub(maxReaders: configuration.eventReaders.max, bufferEvents: configuration.eventReaders.buffer)
         self.configuration = configuration
         self.sinks = sinks
         self.logger = logger

@@ -1,5 +1,7 @@
 import Foundation
 import Journal
+import NIOCore
+import Synchronization
 import VicinotifyCore
 
 /// `GET /v1/events`: Server-Sent Events from any journal position, then live. Each event's `id` is its
@@ -10,6 +12,8 @@ struct EventStream: Sendable {
     let journal: Journal
     let hub: EventHub
     static let keepAlive = Duration.seconds(15)
+    /// How long a reader cut off for falling behind has to take its final `overflow` event.
+    static let finalEventGrace = Duration.seconds(10)
 
     /// Where a reader starts.
     enum Start: Equatable {
@@ -39,48 +43,69 @@ struct EventStream: Sendable {
                     userGroups: query["user_group"] ?? [], agents: query["agent"] ?? [])
     }
 
-    /// Streams to `write` until the reader goes away, falls too far behind, or the task is cancelled.
+    /// Streams to `write` until the reader goes away, falls too far behind, or the task is cancelled. A
+    /// reader that falls behind stops being written to at once (even in the middle of a blocked write),
+    /// then gets a final `overflow` event naming the last id it was sent, if it takes it within the grace.
     func run(from start: Start, filter: EventFilter, subscription: EventHub.Subscription,
-             write: @escaping @Sendable ([UInt8]) async throws -> Void) async {
+             write: @escaping @Sendable (ByteBuffer) async throws -> Void) async {
         defer { hub.unsubscribe(subscription) }
-        let keepAlive = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: Self.keepAlive)
-                try await write(Array(": keep-alive\n\n".utf8))
+        let sent = LastSent()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await pump(from: start, filter: filter, subscription: subscription, sent: sent, write: write)
             }
-        }
-        defer { keepAlive.cancel() }
-        do {
-            var last: Int64
-            switch start {
-            case .live: last = try await journal.lastPosition()
-            case .after(let p): last = p
-            case .time(let t): last = try await journal.position(before: t)
-            }
-            if let oldest = try await journal.oldestPosition(), oldest > last + 1, start != .live {
-                try await write(Self.frame(event: "error", data: "{\"error\":\"the journal no longer keeps the events after \(last)\","
-                                           + "\"oldest\":\(oldest)}"))
-                return
-            }
-            // Catch up from the journal; live events already sent this way are skipped below.
-            while true {
-                let batch = try await journal.sharedEvents(after: last, limit: 500)
-                guard !batch.isEmpty else { break }
-                for e in batch {
-                    if filter.matches(e.event) { try await write(Self.frame(e)) }
-                    last = e.position
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.keepAlive)
+                    if Task.isCancelled { break }
+                    guard (try? await write(ByteBuffer(string: ": keep-alive\n\n"))) != nil else { break }
                 }
             }
-            for await e in subscription.events where e.position > last {
-                if filter.matches(e.event) { try await write(Self.frame(e)) }
+            group.addTask { for await _ in subscription.ended {} }  // ends on overflow, or when the pump is done
+            await group.next()
+            group.cancelAll()
+        }
+        guard subscription.overflowed else { return }
+        let final = Self.frame(event: "overflow", data: "{\"error\":\"this reader fell more than \(hub.bufferEvents) events behind; "
+                               + "reconnect with Last-Event-ID to resume\",\"last_event_id\":\(sent.position.load(ordering: .relaxed))}")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await write(ByteBuffer(bytes: final)) }
+            group.addTask { try? await Task.sleep(for: Self.finalEventGrace) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Catch-up from the journal, then the live feed; `sent` follows the last position written.
+    private func pump(from start: Start, filter: EventFilter, subscription: EventHub.Subscription, sent: LastSent,
+                      write: @escaping @Sendable (ByteBuffer) async throws -> Void) async throws {
+        defer { subscription.finish() }
+        var last: Int64
+        switch start {
+        case .live: last = try await journal.lastPosition()
+        case .after(let p): last = p
+        case .time(let t): last = try await journal.position(before: t)
+        }
+        sent.position.store(last, ordering: .relaxed)
+        if let oldest = try await journal.oldestPosition(), oldest > last + 1, start != .live {
+            try await write(ByteBuffer(bytes: Self.frame(event: "error", data: "{\"error\":\"the journal no longer keeps the events "
+                                                         + "after \(last)\",\"oldest\":\(oldest)}")))
+            return
+        }
+        // Catch up from the journal; live events already sent this way are skipped below.
+        while true {
+            let batch = try await journal.sharedEvents(after: last, limit: 500)
+            guard !batch.isEmpty else { break }
+            for e in batch {
+                if filter.matches(e.event) { try await write(ByteBuffer(bytes: Self.frame(e))) }
                 last = e.position
+                sent.position.store(last, ordering: .relaxed)
             }
-            if subscription.overflowed {
-                try await write(Self.frame(event: "overflow", data: "{\"error\":\"this reader fell more than \(hub.bufferEvents) events "
-                                           + "behind; reconnect with Last-Event-ID to resume\",\"last_event_id\":\(last)}"))
-            }
-        } catch {
-            // The reader went away, or the journal failed: the stream ends; the reader resumes by its last id.
+        }
+        for await f in subscription.events where f.event.position > last {
+            if filter.matches(f.event.event) { try await write(f.bytes) }
+            last = f.event.position
+            sent.position.store(last, ordering: .relaxed)
         }
     }
 
@@ -93,4 +118,9 @@ struct EventStream: Sendable {
     }
 
     static func frame(event: String, data: String) -> [UInt8] { Array("event: \(event)\ndata: \(data)\n\n".utf8) }
+}
+
+/// The position of the last event written to one reader, shared by its writer and its cut-off.
+private final class LastSent: Sendable {
+    let position = Atomic<Int64>(-1)
 }

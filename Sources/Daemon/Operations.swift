@@ -30,6 +30,8 @@ public final class Operations: Sendable {
         m.declare("vicinotify_dead_letters", .gauge, help: "Events the sink gave up on, waiting in the dead letters.")
         m.declare("vicinotify_journal_bytes", .gauge, help: "Size of the journal on disk, write-ahead log included.")
         m.declare("vicinotify_source_up", .gauge, help: "1 if the source's last poll succeeded.")
+        m.declare("vicinotify_event_readers", .gauge, help: "Readers of /v1/events now.")
+        m.declare("vicinotify_event_reader_overflows_total", .counter, help: "Readers of /v1/events cut off for falling behind.")
     }
 
     /// Records one poll.
@@ -89,6 +91,8 @@ public final class Operations: Sendable {
         switch path {
         case "/metrics":
             await refresh(journal: journal, sinks: sinks)
+            metrics.set("vicinotify_event_readers", [], Double(hub.readers))
+            metrics.set("vicinotify_event_reader_overflows_total", [], Double(hub.overflows))
             return .init(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.exposition())
         case "/healthz":
             return .init(status: 200, contentType: "application/json", body: "{\"status\":\"ok\"}\n")

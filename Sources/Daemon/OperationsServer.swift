@@ -26,7 +26,7 @@ public final class OperationsServer: Sendable {
 
     /// What to answer: a whole body, or a stream (Server-Sent Events) written until it returns.
     public struct Reply: Sendable {
-        public typealias Writer = @Sendable ([UInt8]) async throws -> Void
+        public typealias Writer = @Sendable (ByteBuffer) async throws -> Void
         public var status: Int
         public var contentType: String
         public var body: String
@@ -119,7 +119,7 @@ public final class OperationsServer: Sendable {
                         headers.add(name: "X-Accel-Buffering", value: "no")
                         for (name, value) in reply.headers { headers.add(name: name, value: value) }
                         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .ok, headers: headers)))
-                        await stream { bytes in try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes)))) }
+                        await stream { bytes in try await outbound.write(.body(.byteBuffer(bytes))) }
                         try? await outbound.write(.end(nil))
                         return
                     }

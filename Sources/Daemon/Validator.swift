@@ -33,9 +33,13 @@ extension JSONValidator {
         for kind in SinkRegistry.kinds { sinks += kind.configure(blocks[kind.key], validator: &self) }
         var listen: (host: String, port: Int)?
         var access = APIAccess()
-        if let h = d["http"], let o = object(h, "http", allowed: ["listen", "tokens", "tokens_env", "cors_origins"]) {
+        var readers = (max: 256, buffer: 10_000)
+        if let h = d["http"], let o = object(h, "http", allowed: ["listen", "tokens", "tokens_env", "cors_origins", "max_readers",
+                                                                  "reader_buffer_events"]) {
             listen = listenAddress(string(o, "listen", "http", required: true) ?? "")
             access = apiAccess(o)
+            readers.max = int(o, "max_readers", "http", default: readers.max, range: 1...100_000)
+            readers.buffer = int(o, "reader_buffer_events", "http", default: readers.buffer, range: 100...1_000_000)
             if let host = listen?.host, !APIAccess.isLoopback(host), access.tokens.isEmpty {
                 problem("http.listen", "\(host) is not a loopback address: set http.tokens (or tokens_env) so /v1/* is not open to the network")
             }
@@ -50,6 +54,7 @@ extension JSONValidator {
                                    journalKeepEvents: keep, journalMaxBytes: maxBytes)
         config.httpListen = listen
         config.apiAccess = access
+        config.eventReaders = readers
         return config
     }
 

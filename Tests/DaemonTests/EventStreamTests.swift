@@ -91,7 +91,7 @@ import VicinotifyCore
         var iterator = fast.events.makeAsyncIterator()
         for p in 1...5 {
             hub.publish([JournaledEvent(position: Int64(p), event: event)])
-            if await iterator.next()?.position == Int64(p) { received += 1 }
+            if await iterator.next()?.event.position == Int64(p) { received += 1 }
         }
         #expect(received == 5, "a reader that keeps up gets everything")
         var slowGot = 0
