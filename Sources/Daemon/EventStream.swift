@@ -92,29 +92,28 @@ struct EventStream: Sendable {
                                                          + "after \(last)\",\"oldest\":\(oldest)}")))
             return
         }
-        // Catch up from the journal; live events already sent this way are skipped below.
+        // Catch up from the journal, a batch per write; live events already sent this way are skipped below.
         while true {
-            let batch = try await journal.sharedEvents(after: last, limit: 500)
-            guard !batch.isEmpty else { break }
-            for e in batch {
-                if filter.matches(e.event) { try await write(ByteBuffer(bytes: Self.frame(e))) }
-                last = e.position
-                sent.position.store(last, ordering: .relaxed)
-            }
+            let events = try await journal.sharedEvents(after: last, limit: 500)
+            guard let end = events.last?.position else { break }
+            if let frames = EventHub.Batch(events).frames(after: last, matching: filter) { try await write(frames) }
+            last = end
+            sent.position.store(last, ordering: .relaxed)
         }
-        for await f in subscription.events where f.event.position > last {
-            if filter.matches(f.event.event) { try await write(f.bytes) }
-            last = f.event.position
+        for await batch in subscription.batches {
+            defer { subscription.taken(batch) }
+            guard let end = batch.events.last?.position, end > last else { continue }
+            if let frames = batch.frames(after: last, matching: filter) { try await write(frames) }
+            last = end
             sent.position.store(last, ordering: .relaxed)
         }
     }
 
-    static func frame(_ e: JournaledEvent) -> [UInt8] {
-        var out = Array("id: \(e.position)\nevent: \(e.event.type.rawValue)\ndata: ".utf8)
-        out.reserveCapacity(out.count + e.event.json.count + 2)
+    /// Appends `e` as one SSE frame: `id` its position, `event` its type, `data` its JSON.
+    static func appendFrame(_ e: JournaledEvent, to out: inout [UInt8]) {
+        out += "id: \(e.position)\nevent: \(e.event.type.rawValue)\ndata: ".utf8
         out += e.event.json
         out += [0x0A, 0x0A]
-        return out
     }
 
     static func frame(event: String, data: String) -> [UInt8] { Array("event: \(event)\ndata: \(data)\n\n".utf8) }

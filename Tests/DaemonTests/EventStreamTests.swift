@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import Journal
+import NIOCore
 import TestSupport
 import Testing
 import VICIdial
@@ -88,15 +89,35 @@ import VicinotifyCore
         let event = EncodedEvent(id: "e", sequence: 1, type: .updated, subject: "a", sourceName: "s", campaignID: "", userGroup: "",
                                  time: .now(), json: [])
         var received = 0
-        var iterator = fast.events.makeAsyncIterator()
+        var iterator = fast.batches.makeAsyncIterator()
         for p in 1...5 {
             hub.publish([JournaledEvent(position: Int64(p), event: event)])
-            if await iterator.next()?.event.position == Int64(p) { received += 1 }
+            let batch = await iterator.next()
+            if batch?.events.map(\.position) == [Int64(p)] { received += 1 }
+            batch.map(fast.taken)
         }
         #expect(received == 5, "a reader that keeps up gets everything")
         var slowGot = 0
-        for await _ in slow.events { slowGot += 1 }
+        for await batch in slow.batches { slowGot += batch.events.count }
         #expect(slowGot == 3 && slow.overflowed, "the slow one got its buffer, then was cut off")
+        #expect(hub.overflows == 1)
         #expect(hub.readers == 1)
+    }
+
+    @Test func aBatchIsFramedOnceAndSharedUnlessAFilterOrAPositionLeavesEventsOut() {
+        func event(_ p: Int64, _ campaign: String) -> JournaledEvent {
+            JournaledEvent(position: p, event: EncodedEvent(id: "e\(p)", sequence: UInt64(p), type: .updated, subject: "a", sourceName: "s",
+                                                            campaignID: campaign, userGroup: "", time: .now(), json: Array("{\"p\":\(p)}".utf8)))
+        }
+        let batch = EventHub.Batch([event(7, "SALES"), event(8, "OTHER"), event(9, "SALES")])
+        let all = String(buffer: batch.frames)
+        #expect(all == "id: 7\nevent: vicidial.agent.updated\ndata: {\"p\":7}\n\n"
+                + "id: 8\nevent: vicidial.agent.updated\ndata: {\"p\":8}\n\n"
+                + "id: 9\nevent: vicidial.agent.updated\ndata: {\"p\":9}\n\n")
+        #expect(batch.frames(after: 0, matching: EventFilter()) == batch.frames)
+        #expect(batch.frames(after: 7, matching: EventFilter()).map { String(buffer: $0) } == String(all.dropFirst(all.count / 3)))
+        let sales = batch.frames(after: 0, matching: EventFilter(campaigns: ["SALES"])).map { String(buffer: $0) }
+        #expect(sales == "id: 7\nevent: vicidial.agent.updated\ndata: {\"p\":7}\n\nid: 9\nevent: vicidial.agent.updated\ndata: {\"p\":9}\n\n")
+        #expect(batch.frames(after: 9, matching: EventFilter()) == nil)
     }
 }
