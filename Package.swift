@@ -96,7 +96,7 @@ let package = Package(
                                                         .product(name: "NIOCore", package: "swift-nio"),
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore", "Postgres",
-                                                            "Tail", "CurlHTTP", "Sinks",
+                                                            "Tail", "CurlHTTP", "Sinks", "Benchmarks",
                                                             .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]

@@ -12,8 +12,6 @@ struct EventStream: Sendable {
     let journal: Journal
     let hub: EventHub
     static let keepAlive = Duration.seconds(15)
-    /// How long a reader cut off for falling behind has to take its final `overflow` event.
-    static let finalEventGrace = Duration.seconds(10)
 
     /// Where a reader starts.
     enum Start: Equatable {
@@ -44,10 +42,10 @@ struct EventStream: Sendable {
     }
 
     /// Streams to `write` until the reader goes away, falls too far behind, or the task is cancelled. A
-    /// reader that falls behind stops being written to at once (even in the middle of a blocked write),
-    /// then gets a final `overflow` event naming the last id it was sent, if it takes it within the grace.
+    /// reader that falls behind stops being written to at once (even in the middle of a blocked write).
+    /// - Returns: the last words for a reader cut off: an `overflow` event naming the last id it was sent.
     func run(from start: Start, filter: EventFilter, subscription: EventHub.Subscription,
-             write: @escaping @Sendable (ByteBuffer) async throws -> Void) async {
+             write: @escaping @Sendable (ByteBuffer) async throws -> Void) async -> ByteBuffer? {
         defer { hub.unsubscribe(subscription) }
         let sent = LastSent()
         await withTaskGroup(of: Void.self) { group in
@@ -65,15 +63,9 @@ struct EventStream: Sendable {
             await group.next()
             group.cancelAll()
         }
-        guard subscription.overflowed else { return }
-        let final = Self.frame(event: "overflow", data: "{\"error\":\"this reader fell more than \(hub.bufferEvents) events behind; "
-                               + "reconnect with Last-Event-ID to resume\",\"last_event_id\":\(sent.position.load(ordering: .relaxed))}")
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await write(ByteBuffer(bytes: final)) }
-            group.addTask { try? await Task.sleep(for: Self.finalEventGrace) }
-            await group.next()
-            group.cancelAll()
-        }
+        guard subscription.overflowed else { return nil }
+        return ByteBuffer(bytes: Self.frame(event: "overflow", data: "{\"error\":\"this reader fell more than \(hub.bufferEvents) events "
+                                            + "behind; reconnect with Last-Event-ID to resume\",\"last_event_id\":\(sent.position.load(ordering: .relaxed))}"))
     }
 
     /// Catch-up from the journal, then the live feed; `sent` follows the last position written.

@@ -31,10 +31,12 @@ public final class OperationsServer: Sendable {
         public var contentType: String
         public var body: String
         public var headers: [(name: String, value: String)] = []
-        public var stream: (@Sendable (_ write: @escaping Writer) async -> Void)?
+        /// Writes the body through `write` (with backpressure); returns last words to send before the end
+        /// of the response, even to a reader whose writes were abandoned.
+        public var stream: (@Sendable (_ write: @escaping Writer) async -> ByteBuffer?)?
 
         public init(status: Int, contentType: String, body: String, headers: [(name: String, value: String)] = [],
-                    stream: (@Sendable (_ write: @escaping Writer) async -> Void)? = nil) {
+                    stream: (@Sendable (_ write: @escaping Writer) async -> ByteBuffer?)? = nil) {
             self.headers = headers
             self.status = status
             self.contentType = contentType
@@ -99,6 +101,9 @@ public final class OperationsServer: Sendable {
         await serving.value
     }
 
+    /// How long a finished stream may take to reach a slow reader before its connection is closed.
+    static let flushGrace = TimeAmount.seconds(10)
+
     private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
                               respond: @Sendable (Request) async -> Reply) async {
         try? await connection.executeThenClose { inbound, outbound in
@@ -119,8 +124,15 @@ public final class OperationsServer: Sendable {
                         headers.add(name: "X-Accel-Buffering", value: "no")
                         for (name, value) in reply.headers { headers.add(name: name, value: value) }
                         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .ok, headers: headers)))
-                        await stream { bytes in try await outbound.write(.body(.byteBuffer(bytes))) }
-                        try? await outbound.write(.end(nil))
+                        let last = await stream { bytes in try await outbound.write(.body(.byteBuffer(bytes))) }
+                        // Straight to the channel, behind what the writer handed over (abandoned writes were not):
+                        // closing would drop what the socket has not taken yet, so wait until the end of the
+                        // response is written, for at most `flushGrace`.
+                        let channel = connection.channel
+                        let deadline = channel.eventLoop.scheduleTask(in: flushGrace) { channel.close(promise: nil) }
+                        if let last { channel.write(HTTPServerResponsePart.body(.byteBuffer(last)), promise: nil) }
+                        try? await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+                        deadline.cancel()
                         return
                     }
                     var headers = HTTPHeaders()

@@ -7,8 +7,10 @@ public struct RunningSimulator: Sendable {
     public let server: SimulatorServer
     public let http: CurlTransport
 
-    public static func start(agents: Int = 5, seed: UInt64 = 1, loggedIn: Bool = true) async throws -> RunningSimulator {
+    /// - Parameter tick: seconds between simulated changes of the whole floor; `nil`: only scripted changes.
+    public static func start(agents: Int = 5, seed: UInt64 = 1, loggedIn: Bool = true, tick: Double? = nil) async throws -> RunningSimulator {
         var config = SimulatorConfiguration()
+        config.tickInterval = tick
         config.agents = agents
         config.seed = seed
         config.startLoggedIn = loggedIn

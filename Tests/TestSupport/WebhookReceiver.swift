@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import VicinotifyCore
 
 /// `webhook_receiver.py` running on a free 127.0.0.1 port: an independent (Python `hmac`) verifier of
 /// webhook signatures that records every request and misbehaves on demand.
@@ -27,6 +28,9 @@ public final class WebhookReceiver: Sendable {
         /// Arrival and answer, receiver's monotonic seconds.
         public var arrived: Double
         public var answered: Double?
+        /// Arrival, Unix seconds; and each event's `time`, Unix seconds.
+        public var arrivedWall: Double
+        public var eventTimes: [Double]
     }
 
     /// - Parameter secrets: the `whsec_` secrets signatures are checked against.
@@ -90,7 +94,11 @@ public final class WebhookReceiver: Sendable {
                            tenantHeader: d["extra"] as? String,
                            eventIDs: events.map { $0["id"] as? String ?? "" }, subjects: events.map { $0["subject"] as? String ?? "" },
                            sequences: events.map { $0["sequence"] as? String ?? "" }, types: events.map { $0["type"] as? String ?? "" },
-                           outcome: d["outcome"] as? String ?? "", arrived: d["t"] as? Double ?? 0, answered: d["done_t"] as? Double)
+                           outcome: d["outcome"] as? String ?? "", arrived: d["t"] as? Double ?? 0, answered: d["done_t"] as? Double,
+                           arrivedWall: d["wall"] as? Double ?? 0,
+                           eventTimes: events.map { e in
+                               (e["time"] as? String).flatMap { Timestamp(rfc3339: $0) }.map { Double($0.millisecondsSince1970) / 1000 } ?? 0
+                           })
         }.filter { path == nil || $0.path == path }
     }
 

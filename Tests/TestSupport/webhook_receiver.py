@@ -125,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
         receipt = {"path": self.path, "id": msg_id, "timestamp": ts,
                    "signatures_valid": verify(msg_id, ts, body, self.headers.get("webhook-signature", "")),
                    "content_type": self.headers.get("Content-Type"), "extra": self.headers.get("X-Tenant"),
-                   "events": parsed if isinstance(parsed, list) else [parsed], "t": time.monotonic()}
+                   "events": parsed if isinstance(parsed, list) else [parsed], "t": time.monotonic(), "wall": time.time()}
         with lock:
             b = behaviours.get(self.path, {})
             fault = None
