@@ -14,9 +14,11 @@ public struct BenchCommand: AsyncParsableCommand {
               vicinotify bench floor --agents 5000 --duration 30
               vicinotify bench journal
               vicinotify bench webhook
+              vicinotify bench sse --agents 5000 --readers 100
               bash scripts/with-postgres vicinotify bench postgres
             """,
-        subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self])
+        subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self,
+                      SSEBenchmark.self])
 }
 
 /// What the benchmarks share besides the synthetic floor (`BenchFloor`).

@@ -25,20 +25,9 @@ struct FloorBenchmark: AsyncParsableCommand {
     var tick: Double = 1
 
     func run() async throws {
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        child.arguments = ["simulate", "--port", "0", "--agents", String(agents), "--tick", String(tick), "--log-level", "warning"]
-        let out = Pipe()
-        child.standardOutput = out
-        try child.run()
-        defer { child.terminate(); child.waitUntilExit() }
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { throw ValidationError("the simulator exited before listening") }
-            line.append(chunk)
-        }
-        let url = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let simulator = try SimulatorProcess.start(agents: agents, tick: tick)
+        defer { simulator.stop() }
+        let url = simulator.url
 
         let counter = CountingSink()
         let source = VICIdialSource(name: "bench", url: url, user: "apiuser", password: "apipass", interval: interval, timeout: 5)

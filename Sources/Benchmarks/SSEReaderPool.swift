@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Many readers of one `/v1/events` on one thread of their own: `poll(2)` over their sockets, frames
+/// Many readers of one `/v1/events` on threads of their own (`threads`, each with its share of them): `poll(2)` over their sockets, frames
 /// parsed as they arrive, each one's arrival taken in `DispatchTime` uptime nanoseconds. A reader marked
 /// `stuck` is connected but not read from until `release` (a client that stopped reading).
 public final class SSEReaderPool: @unchecked Sendable {
@@ -40,12 +40,16 @@ public final class SSEReaderPool: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let latency: Latency
     private let measureEvery: Int
-    /// CPU seconds the reading thread used, known after `stop()`.
-    public private(set) var threadCPUSeconds = 0.0
+    private let cpuNanos: Mutex<[UInt64]>
+    private let threads: Int
+    /// CPU seconds the reading threads have used so far (updated as they read).
+    public var threadCPUSeconds: Double { Double(cpuNanos.withLock { $0.reduce(0, +) }) / 1e9 }
 
     /// Connects `count` readers (measuring the latency of every `measureEvery`-th event of each) to `127.0.0.1:port` with `GET path` and the given headers.
     public init(port: Int, path: String, count: Int, stuck: Set<Int> = [], headers: [String: String] = [:],
-                measureEvery: Int = 1, latency: @escaping Latency = { _, _, _ in nil }) throws {
+                measureEvery: Int = 1, threads: Int = 1, latency: @escaping Latency = { _, _, _ in nil }) throws {
+        self.threads = max(1, min(threads, count))
+        cpuNanos = Mutex(Array(repeating: 0, count: self.threads))
         self.latency = latency
         self.measureEvery = max(1, measureEvery)
         var request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
@@ -71,7 +75,10 @@ public final class SSEReaderPool: @unchecked Sendable {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             connections.append(Connection(fd: fd, stuck: stuck.contains(i)))
         }
-        Thread { [self] in loop() }.start()
+        for t in 0..<self.threads {
+            let part = (count * t / self.threads)..<(count * (t + 1) / self.threads)
+            Thread { [self] in loop(part, slot: t) }.start()
+        }
     }
 
     deinit { for c in connections { close(c.fd) } }
@@ -85,10 +92,10 @@ public final class SSEReaderPool: @unchecked Sendable {
     /// Starts reading a stuck reader.
     public func release(_ index: Int) { lock.withLock { connections[index].stuck = false } }
 
-    /// Stops reading and waits for the thread to end.
+    /// Stops reading and waits for the threads to end.
     public func stop() {
         guard !stopping.exchange(true, ordering: .relaxed) else { return }
-        done.wait()
+        for _ in 0..<threads { done.wait() }
     }
 
     /// Waits (polling every 50 ms, at most `timeout` seconds) until `condition` holds for the readers.
@@ -101,13 +108,20 @@ public final class SSEReaderPool: @unchecked Sendable {
         return condition(readers)
     }
 
-    private func loop() {
+    /// Reads the connections in `part`; `slot` is where this thread reports its CPU time.
+    private func loop(_ part: Range<Int>, slot: Int) {
         var chunk = [UInt8](repeating: 0, count: 256 << 10)
         while !stopping.load(ordering: .relaxed) {
-            var fds = lock.withLock { connections.map { pollfd(fd: $0.fd, events: $0.stuck || $0.reader.ended ? 0 : Int16(POLLIN), revents: 0) } }
+            var fds = lock.withLock {
+                connections[part].map { pollfd(fd: $0.fd, events: $0.stuck || $0.reader.ended ? 0 : Int16(POLLIN), revents: 0) }
+            }
+            var cpu = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu)
+            cpuNanos.withLock { $0[slot] = UInt64(cpu.tv_sec) * 1_000_000_000 + UInt64(cpu.tv_nsec) }
             guard poll(&fds, nfds_t(fds.count), 50) > 0 else { continue }
             let now = DispatchTime.now().uptimeNanoseconds
-            for (i, p) in fds.enumerated() where p.revents != 0 {
+            for (k, p) in fds.enumerated() where p.revents != 0 {
+                let i = part.lowerBound + k
                 let n = chunk.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
                 lock.withLock {
                     if n <= 0 {
@@ -119,9 +133,6 @@ public final class SSEReaderPool: @unchecked Sendable {
                 }
             }
         }
-        var cpu = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu)
-        threadCPUSeconds = Double(cpu.tv_sec) + Double(cpu.tv_nsec) / 1e9
         done.signal()
     }
 
@@ -145,11 +156,10 @@ public final class SSEReaderPool: @unchecked Sendable {
 
     /// Counts one frame; returns its latency when measured (every `measureEvery`-th event).
     private func frame(_ f: ArraySlice<UInt8>, into r: inout Reader, arrival: UInt64) -> Double? {
-        let lines = f.split(separator: 10, maxSplits: 2, omittingEmptySubsequences: false)
-        guard let first = lines.first, first.starts(with: Self.idPrefix) else {
+        guard f.starts(with: Self.idPrefix) else {
             guard f.first != UInt8(ascii: ":") else { return nil }  // a comment: keep-alive
             var event = "message", data = ""
-            for line in lines {
+            for line in f.split(separator: 10) {
                 if line.starts(with: Array("event: ".utf8)) { event = String(decoding: line.dropFirst(7), as: UTF8.self) }
                 if line.starts(with: Array("data: ".utf8)) { data = String(decoding: line.dropFirst(6), as: UTF8.self) }
             }
@@ -157,15 +167,18 @@ public final class SSEReaderPool: @unchecked Sendable {
             return nil
         }
         var id: Int64 = 0
-        for d in first.dropFirst(Self.idPrefix.count) { id = id * 10 + Int64(d &- 48) }
+        var i = f.startIndex + Self.idPrefix.count
+        while i < f.endIndex, f[i] != 10 { id = id &* 10 &+ Int64(f[i] &- 48); i += 1 }
         if r.lastID >= 0, id != r.lastID + 1 { r.gaps += 1 }
         if r.firstID < 0 { r.firstID = id }
         r.lastID = id
         r.frames += 1
-        guard r.frames % measureEvery == 0, lines.count == 3 else { return nil }
-        return latency(id, arrival, lines[2].dropFirst(6))
+        guard r.frames % measureEvery == 0,
+              let data = f[i...].firstRange(of: Self.dataPrefix) else { return nil }
+        return latency(id, arrival, f[data.upperBound...])
     }
 
+    private static let dataPrefix = Array("\ndata: ".utf8)
     private static let idPrefix = Array("id: ".utf8)
 
     /// Where `needle` first occurs in `b` at or after `from` (memchr for its first byte, then a compare).

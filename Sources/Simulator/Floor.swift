@@ -10,6 +10,8 @@ struct Floor {
     var users: [String: SimAgent] = [:]
     var model: DayModel
     var ticks = 0
+    /// Each agent steps every `spread` ticks, the floor staggered across them: churn as steady as a real floor's.
+    var spread = 1
 
     /// API users by name; `primary` is the one `/sim/auth` edits unless told otherwise.
     var accounts: [String: SimAccount] = ["apiuser": SimAccount(user: "apiuser", password: "apipass")]
@@ -73,7 +75,7 @@ struct Floor {
     mutating func tick() -> Int {
         ticks += 1
         var changed = 0
-        for i in slots.indices {
+        for i in slots.indices where (i + ticks) % spread == 0 {
             guard var a = slots[i] else { continue }
             let before = a
             if model.step(&a) {

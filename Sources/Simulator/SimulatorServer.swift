@@ -17,6 +17,8 @@ public struct SimulatorConfiguration: Sendable {
     public var startLoggedIn = true
     /// Seconds between autonomous ticks of the day; `nil`: the floor changes only when told to.
     public var tickInterval: Double?
+    /// Each agent changes at most every `spread` ticks, the floor staggered across them.
+    public var spread = 1
     public var apiUser = "apiuser"
     public var apiPassword = "apipass"
 
@@ -45,6 +47,7 @@ public final class SimulatorServer: Sendable {
     /// Binds, starts serving in the background, and returns once the port is open.
     public static func start(_ config: SimulatorConfiguration, logger: Logger = Logger(label: "simulator")) async throws -> SimulatorServer {
         var floor = Floor(agents: config.agents, seed: config.seed, loggedIn: config.startLoggedIn)
+        floor.spread = max(1, config.spread)
         floor.accounts = [config.apiUser: SimAccount(user: config.apiUser, password: config.apiPassword)]
         floor.primary = config.apiUser
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -39,9 +39,13 @@ struct FloorOptions: ParsableArguments {
     @Option(help: "Seconds between simulated state changes (simulate: 0 = only when told through /sim/tick).")
     var tick: Double = 1
 
+    @Option(help: "Each agent changes at most every N ticks, the floor staggered across them (steadier churn).")
+    var spread = 1
+
     func validate() throws {
         guard agents >= 1, agents <= 1_000_000 else { throw ValidationError("--agents must be 1 to 1000000") }
         guard tick >= 0 else { throw ValidationError("--tick must not be negative") }
+        guard spread >= 1, spread <= 10_000 else { throw ValidationError("--spread must be 1 to 10000") }
     }
 
     var simulator: SimulatorConfiguration {
@@ -49,6 +53,7 @@ struct FloorOptions: ParsableArguments {
         config.agents = agents
         config.seed = seed
         config.tickInterval = tick > 0 ? tick : nil
+        config.spread = spread
         return config
     }
 }
