@@ -34,6 +34,8 @@ public struct Configuration: Sendable {
     /// Readers of `/v1/events` at once, and the events each may fall behind before it is cut off
     /// (`http.max_readers`, `http.reader_buffer_events`).
     public var eventReaders = (max: 256, buffer: 10_000)
+    /// The alert rules (`alerts`), evaluated at every poll of every source they apply to.
+    public var alerts: [AlertRule] = []
     /// Things that are allowed but probably wrong, each naming its JSON path (never a secret's value).
     public var warnings: [String] = []
 

@@ -75,8 +75,9 @@ public final class Daemon: Sendable {
                                             lastSequence: restored.lastSequence)
                 let runner = SourceRunner(client: client, journal: journal, logger: logger)
                 let heartbeats = try await restoreHeartbeats(source: s.vicidial.name, floor: restored.floor, journal: journal)
+                let thresholds = try await restoreThresholds(source: s.vicidial.name, floor: restored.floor, journal: journal)
                 group.addTask {
-                    await runner.run(tracker: tracker, heartbeats: heartbeats, onePoll: once) { committed, report in
+                    await runner.run(tracker: tracker, heartbeats: heartbeats, thresholds: thresholds, onePoll: once) { committed, report in
                         operations.record(report)
                         live.record(report)
                         await reports.set(report)
@@ -121,6 +122,14 @@ extension Daemon {
                                          floor: floor, history: history, at: now))
         }
         return out
+    }
+
+    /// The alert rules' watch for one source, told which current occurrences were already reported.
+    func restoreThresholds(source: String, floor: AgentFloor, journal: Journal) async throws -> ThresholdWatch {
+        let blank = ThresholdWatch(source: source, rules: configuration.alerts)
+        guard let oldest = blank.oldestRelevantStart(on: floor) else { return blank }
+        return ThresholdWatch(source: source, rules: configuration.alerts, floor: floor,
+                              earlier: try await journal.thresholdCrossings(source: source, since: oldest))
     }
 }
 

@@ -18,10 +18,13 @@ struct SourceRunner: Sendable {
 
     /// Runs until the task is cancelled; after every poll calls `polled` with whether events were committed.
     /// - Parameter heartbeats: one schedule per sink that asked for heartbeats, restored for this source.
-    func run(tracker initial: SourceTracker, heartbeats initialHeartbeats: [HeartbeatSchedule] = [], onePoll: Bool = false,
+    /// - Parameter thresholds: the alert rules' watch, restored for this source.
+    func run(tracker initial: SourceTracker, heartbeats initialHeartbeats: [HeartbeatSchedule] = [],
+             thresholds initialThresholds: ThresholdWatch? = nil, onePoll: Bool = false,
              polled: @Sendable (_ committed: Bool, PollReport) async -> Void) async {
         var tracker = initial
         var heartbeats = initialHeartbeats
+        var thresholds = initialThresholds ?? ThresholdWatch(source: initial.name, rules: [])
         var journalBroken = false
         var pacing = PollPacing(source)
         var outOfView: [String: Timestamp] = [:]
@@ -38,7 +41,8 @@ struct SourceRunner: Sendable {
             let time = Timestamp.now()
             var wait = source.interval
             var next = tracker
-            let events: [Event]
+            var nextThresholds = thresholds
+            var events: [Event]
             let report: PollReport
             switch result {
             case .success(let snapshot):
@@ -51,6 +55,7 @@ struct SourceRunner: Sendable {
                 }
                 outOfView = snapshot.outOfView
                 events = next.observe(snapshot.agents, keeping: snapshot.keeping, at: time)
+                for c in nextThresholds.crossings(on: next.floor, at: time) { events.append(next.thresholdExceeded(c.agent, c.crossing, at: time)) }
                 report = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
             case .failure(let failure):
                 events = next.fail(reason: failure.reason.rawValue, message: failure.message, at: time)
@@ -81,6 +86,7 @@ struct SourceRunner: Sendable {
             if encoded.isEmpty && addressed.isEmpty {
                 tracker = next
                 heartbeats = nextHeartbeats
+                thresholds = nextThresholds
             } else {
                 do {
                     let changes = events.compactMap { e -> AgentChange? in
@@ -91,6 +97,7 @@ struct SourceRunner: Sendable {
                                                         changes: changes, at: time, lastSequence: next.lastSequence)
                     tracker = next
                     heartbeats = nextHeartbeats
+                    thresholds = nextThresholds
                     committed = true
                     if journalBroken { logger.notice("journal writable again: polling resumed", metadata: ["source": "\(source.name)"]) }
                     journalBroken = false

@@ -8,7 +8,7 @@ import VicinotifyCore
 /// The run configuration's own blocks: sources, journal, http; the sinks' blocks are read by their kinds.
 extension JSONValidator {
     mutating func configuration(_ root: Any) -> Configuration? {
-        guard let d = object(root, "$", allowed: ["state_dir", "sources", "sinks", "journal", "http"]) else { return nil }
+        guard let d = object(root, "$", allowed: ["state_dir", "sources", "sinks", "journal", "http", "alerts"]) else { return nil }
         let stateDir = string(d, "state_dir", "$") ?? "var/vicinotify"
         var sources: [Configuration.Source] = []
         if let list = d["sources"] as? [Any], !list.isEmpty {
@@ -55,6 +55,7 @@ extension JSONValidator {
         config.httpListen = listen
         config.apiAccess = access
         config.eventReaders = readers
+        config.alerts = d["alerts"].map { alertRules($0, sources: Set(sources.map(\.vicidial.name))) } ?? []
         return config
     }
 

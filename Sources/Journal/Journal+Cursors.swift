@@ -102,4 +102,20 @@ extension Journal {
         }
         return out
     }
+
+    /// The source's `vicidial.agent.threshold_exceeded` events at or after `time`: the rule, the agent and
+    /// when, what an alert watch restarts from.
+    public func thresholdCrossings(source: String, since time: Timestamp) throws -> [(rule: String, agent: String, time: Timestamp)] {
+        let q = try db.prepare("""
+            SELECT subject, time_ms, json FROM events
+            WHERE time_ms >= ? AND source = ? AND type = ? AND only_sink IS NULL ORDER BY position
+            """).bind([.int(time.millisecondsSince1970), .text(source), .text(EventType.thresholdExceeded.rawValue)])
+        var out: [(rule: String, agent: String, time: Timestamp)] = []
+        while try q.step() {
+            let event = try? JSONSerialization.jsonObject(with: Data(q.blob(2))) as? [String: Any]
+            guard let rule = (event?["data"] as? [String: Any])?["rule"] as? String else { continue }
+            out.append((rule, q.text(0), Timestamp(millisecondsSince1970: q.int(1))))
+        }
+        return out
+    }
 }

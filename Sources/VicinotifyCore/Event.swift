@@ -9,6 +9,8 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case sourceUp = "vicidial.source.up"
     /// Derived: an agent's full current state, for a sink that asked for one after a quiet period.
     case heartbeat = "vicidial.agent.heartbeat"
+    /// Derived: an agent has been in a state longer than an alert rule allows (once per occurrence).
+    case thresholdExceeded = "vicidial.agent.threshold_exceeded"
 
     /// Lower ranks win when one poll changes fields of several kinds.
     var priority: Int { EventType.allCases.firstIndex(of: self)! }
@@ -77,6 +79,7 @@ public struct SourceHealthChange: Sendable, Equatable {
 public struct Event: Sendable {
     public enum Payload: Sendable {
         case agent(AgentChange, afterGap: Bool)
+        case threshold(AgentChange, ThresholdCrossing)
         case source(SourceHealthChange)
     }
 
@@ -104,13 +107,15 @@ public struct Event: Sendable {
     }
 
     /// The agent's campaign and user group (the current one, or the last known for `logged_out`).
-    public var campaignID: String? {
-        if case .agent(let c, _) = payload { return (c.current ?? c.previous)?.campaignID }
-        return nil
-    }
-    public var userGroup: String? {
-        if case .agent(let c, _) = payload { return (c.current ?? c.previous)?.userGroup }
-        return nil
+    public var campaignID: String? { change.flatMap { ($0.current ?? $0.previous)?.campaignID } }
+    public var userGroup: String? { change.flatMap { ($0.current ?? $0.previous)?.userGroup } }
+
+    /// The agent change an agent event carries; `nil` for source events.
+    public var change: AgentChange? {
+        switch payload {
+        case .agent(let c, _), .threshold(let c, _): c
+        case .source: nil
+        }
     }
 
     /// `sequence` as the zero-padded text that sorts like the number.

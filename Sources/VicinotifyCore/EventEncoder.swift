@@ -12,6 +12,7 @@ public enum EventEncoder {
         w.raw("\",\"datacontenttype\":\"application/json\",\"data\":")
         switch event.payload {
         case .agent(let change, let afterGap): agentData(change, afterGap: afterGap, into: &w)
+        case .threshold(let change, let crossing): agentData(change, afterGap: false, crossing: crossing, into: &w)
         case .source(let health): sourceData(health, type: event.type, time: event.time, into: &w)
         }
         w.raw("}")
@@ -24,7 +25,7 @@ public enum EventEncoder {
         return String(decoding: w.bytes, as: UTF8.self)
     }
 
-    private static func agentData(_ c: AgentChange, afterGap: Bool, into w: inout JSONWriter) {
+    private static func agentData(_ c: AgentChange, afterGap: Bool, crossing: ThresholdCrossing? = nil, into w: inout JSONWriter) {
         let agent = (c.current ?? c.previous)!
         w.raw("{\"agent\":"); w.string(agent.user)
         w.raw(",\"full_name\":"); w.string(agent.fullName)
@@ -45,7 +46,13 @@ public enum EventEncoder {
         } else {
             w.raw("null")
         }
-        w.raw(afterGap ? ",\"after_gap\":true}" : ",\"after_gap\":false}")
+        w.raw(afterGap ? ",\"after_gap\":true" : ",\"after_gap\":false")
+        if let crossing {
+            w.raw(",\"rule\":"); w.string(crossing.rule)
+            w.raw(",\"longer_than_seconds\":"); w.seconds(crossing.longerThan)
+            w.raw(",\"seconds\":"); w.seconds(crossing.seconds)
+        }
+        w.raw("}")
     }
 
     /// An agent state as the `previous` / `current` objects of events show it (`null` for `nil`).

@@ -76,6 +76,13 @@ public struct SourceTracker: Sendable {
         return makeEvent(type: .heartbeat, subject: agent.state.user, at: time, payload: .agent(change, afterGap: false))
     }
 
+    /// A `vicidial.agent.threshold_exceeded` for `agent` (a row of `floor`).
+    public mutating func thresholdExceeded(_ agent: ObservedAgent, _ crossing: ThresholdCrossing, at time: Timestamp) -> Event {
+        let change = AgentChange(type: .thresholdExceeded, previous: agent.state, current: agent.state, changed: [],
+                                 previousStateSeconds: nil, since: agent.since, sinceKnown: agent.sinceKnown)
+        return makeEvent(type: .thresholdExceeded, subject: agent.state.user, at: time, payload: .threshold(change, crossing))
+    }
+
     private mutating func healthEvent(_ type: EventType, _ change: SourceHealthChange, at time: Timestamp) -> Event {
         makeEvent(type: type, subject: name, at: time, payload: .source(change))
     }

@@ -69,6 +69,7 @@ import VicinotifyCore
                                        environment: ["VICIDIAL_PASS": "a", "DIALER2_PASS": "b", "PGPASS": "c"])
         #expect(c.sinkNames == ["stdout", "postgres"])
         #expect(c.sinks(of: PostgresSinkConfiguration.self).first?.connection.password == "c" && c.httpListen?.port == 9464)
+        #expect(c.alerts.map(\.name) == ["long_break", "long_dead", "long_dispo", "idle_ready"])
     }
 
     @Test func thePostgresSinkReadsEveryOptionAndDefaults() throws {
