@@ -170,8 +170,9 @@ import VicinotifyCore
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let text = try String(contentsOf: root.appendingPathComponent("webhooks.example.json"), encoding: .utf8)
         let c = try load(text, env: ["CRM_WEBHOOK_SECRET": Self.secret]).get()
-        #expect(c.sinks(of: WebhookEndpoint.self).map(\.name) == ["crm", "routing"])
-        #expect(c.sinkNames == ["stdout", "webhook:crm", "webhook:routing"])
+        #expect(c.sinks(of: WebhookEndpoint.self).map(\.name) == ["crm", "routing", "supervisors"])
+        #expect(c.sinkNames == ["stdout", "webhook:crm", "webhook:routing", "webhook:supervisors"])
+        #expect(c.sinks(of: WebhookEndpoint.self).map(\.format) == [.cloudevents, .cloudevents, .chat])
         let crm = c.sinks(of: WebhookEndpoint.self)[0]
         #expect(crm.filter == EventFilter(types: ["vicidial.agent.*"], campaigns: ["SALES"]))
         #expect(crm.headers.map(\.name) == ["X-Tenant"] && crm.timeout == 10 && crm.concurrency == 8 && crm.batchMaxEvents == 1)

@@ -31,6 +31,8 @@ public final class WebhookReceiver: Sendable {
         /// Arrival, Unix seconds; and each event's `time`, Unix seconds.
         public var arrivedWall: Double
         public var eventTimes: [Double]
+        /// The text of a chat body (`{"text": ...}` and no other key), as the receiver parsed it.
+        public var chatText: String?
     }
 
     /// - Parameter secrets: the `whsec_` secrets signatures are checked against.
@@ -98,7 +100,7 @@ public final class WebhookReceiver: Sendable {
                            arrivedWall: d["wall"] as? Double ?? 0,
                            eventTimes: events.map { e in
                                (e["time"] as? String).flatMap { Timestamp(rfc3339: $0) }.map { Double($0.millisecondsSince1970) / 1000 } ?? 0
-                           })
+                           }, chatText: d["chat"] as? String)
         }.filter { path == nil || $0.path == path }
     }
 

@@ -126,6 +126,9 @@ class Handler(BaseHTTPRequestHandler):
                    "signatures_valid": verify(msg_id, ts, body, self.headers.get("webhook-signature", "")),
                    "content_type": self.headers.get("Content-Type"), "extra": self.headers.get("X-Tenant"),
                    "events": parsed if isinstance(parsed, list) else [parsed], "t": time.monotonic(), "wall": time.time()}
+        if isinstance(parsed, dict) and set(parsed) == {"text"} and isinstance(parsed["text"], str):
+            # A chat body: {"text": ...} and nothing else; counted by its webhook-id.
+            receipt["chat"], receipt["events"] = parsed["text"], [{"id": msg_id}]
         with lock:
             b = behaviours.get(self.path, {})
             fault = None

@@ -1,5 +1,13 @@
 import VicinotifyCore
 
+/// What an endpoint's request body is.
+public enum WebhookFormat: String, Sendable, CaseIterable {
+    /// The event's CloudEvent JSON (a JSON array of them when batching).
+    case cloudevents
+    /// `{"text": ...}`, one readable line per event (`ChatMessage`).
+    case chat
+}
+
 /// One endpoint of the webhooks file: where to POST, how to sign, what to send, how hard to try.
 public struct WebhookEndpoint: Sendable {
     public var name: String
@@ -24,11 +32,13 @@ public struct WebhookEndpoint: Sendable {
     public var caFile: String?
     /// Seconds without an event for an agent before a `vicidial.agent.heartbeat`; `nil`: none.
     public var heartbeat: Double?
+    public var format: WebhookFormat
 
     public init(name: String, url: String, signer: WebhookSigner? = nil, filter: EventFilter = EventFilter(),
                 headers: [(name: String, value: String)] = [], timeout: Double = 10, connectTimeout: Double = 5,
                 concurrency: Int = 8, retry: RetryPolicy = RetryPolicy(), batchMaxEvents: Int = 1,
-                batchMaxWait: Double = 0, caFile: String? = nil, heartbeat: Double? = nil) {
+                batchMaxWait: Double = 0, caFile: String? = nil, heartbeat: Double? = nil,
+                format: WebhookFormat = .cloudevents) {
         self.name = name
         self.url = url
         self.signer = signer
@@ -42,6 +52,7 @@ public struct WebhookEndpoint: Sendable {
         self.batchMaxWait = batchMaxWait
         self.caFile = caFile
         self.heartbeat = heartbeat
+        self.format = format
     }
 
     /// The values of the extra headers (credentials such as a bearer token often travel there), and each

@@ -84,7 +84,7 @@ public final class WebhookSink: EventSink {
 
     /// One signed request carrying `events`: the event itself, or a JSON array when batching is on.
     private func request(for events: [EncodedEvent], timestamp: Int) throws(CryptoError) -> HTTPRequest {
-        let body: [UInt8]
+        var body: [UInt8]
         let id: String
         if endpoint.batchMaxEvents == 1 {
             body = events[0].json
@@ -99,6 +99,7 @@ public final class WebhookSink: EventSink {
             body = b
             id = try Self.batchID(events)
         }
+        if endpoint.format == .chat { body = ChatMessage.body(events.map(\.json)) }
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"), ("User-Agent", "vicinotify"),
             ("webhook-id", id), ("webhook-timestamp", String(timestamp)),

@@ -51,13 +51,22 @@ extension JSONValidator {
         return endpoints
     }
 
+    private mutating func format(_ d: [String: Any], _ p: String) -> WebhookFormat {
+        guard let text = string(d, "format", p) else { return .cloudevents }
+        guard let f = WebhookFormat(rawValue: text) else {
+            problem(p + ".format", "expected \"cloudevents\" or \"chat\"")
+            return .cloudevents
+        }
+        return f
+    }
+
     /// Request headers that vicinotify sets itself.
     static let reservedHeaders: Set<String> = ["content-type", "content-length", "host", "transfer-encoding",
                                                "webhook-id", "webhook-timestamp", "webhook-signature"]
 
     private mutating func endpoint(_ value: Any, _ p: String) -> WebhookEndpoint? {
         let allowed = ["name", "url", "secret", "secret_env", "events", "filter", "headers", "timeout", "connect_timeout",
-                       "concurrency", "retry", "batch", "ca_file", "heartbeat"]
+                       "concurrency", "retry", "batch", "ca_file", "heartbeat", "format"]
         guard let d = object(value, p, allowed: allowed) else { return nil }
         let before = problems.count
         let name = self.name(d, p)
@@ -111,7 +120,7 @@ extension JSONValidator {
             connectTimeout: connectTimeout, concurrency: int(d, "concurrency", p, default: 8, range: 1...256),
             retry: d["retry"].map { retry($0, p + ".retry") } ?? RetryPolicy(),
             batchMaxEvents: maxEvents, batchMaxWait: maxWait, caFile: string(d, "ca_file", p).map(resolve),
-            heartbeat: heartbeat(d, p, filter: filter))
+            heartbeat: heartbeat(d, p, filter: filter), format: format(d, p))
         return problems.count == before ? endpoint : nil
     }
 }
