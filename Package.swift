@@ -61,7 +61,8 @@ let package = Package(
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
-                                                .product(name: "NIOHTTP1", package: "swift-nio")]),
+                                                .product(name: "NIOHTTP1", package: "swift-nio")],
+                resources: [.embedInCode("Wallboard/wallboard.html"), .embedInCode("Wallboard/wallboard.js")]),
         // The `bench` subcommands and what only they need (libcurl alone, the synthetic floor): not in the product's libraries.
         .target(name: "Benchmarks", dependencies: [
             "CCurl", "CurlHTTP", "Daemon", "Delivery", "Journal", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",

@@ -48,6 +48,13 @@ public struct Configuration: Sendable {
         self.journalMaxBytes = journalMaxBytes
     }
 
+    /// `HOST:PORT`, `[IPv6]:PORT` or a bare port (on 127.0.0.1), as `http.listen` takes it; `nil` when malformed.
+    public static func listenAddress(_ text: String) -> (host: String, port: Int)? {
+        var v = JSONValidator(environment: [:], baseDirectory: "/", requireSecrets: false)
+        let address = v.listenAddress(text)
+        return v.problems.isEmpty ? address : nil
+    }
+
     /// The names of every configured sink, as their journal cursors know them.
     public var sinkNames: [String] { sinks.map(\.sinkName) }
 

@@ -20,9 +20,12 @@ public final class LiveFloor: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Each source's CloudEvents `source`, so a reader can match events to the list's sources.
+    private let eventSources: [String: String]
 
-    public init(sources: [String], position: Int64 = 0) {
+    public init(sources: [String], eventSources: [String: String] = [:], position: Int64 = 0) {
         state = Mutex(State(sources: Dictionary(uniqueKeysWithValues: sources.map { ($0, SourceState()) }), position: position))
+        self.eventSources = eventSources
     }
 
     /// The journal's position when the daemon starts, before any poll commits.
@@ -82,7 +85,7 @@ public final class LiveFloor: Sendable {
         for (i, name) in names.enumerated() {
             if i > 0 { w.raw(",") }
             w.string(name); w.raw(":")
-            Self.health(s.sources[name]!, query: query, name: name, into: &w)
+            Self.health(s.sources[name]!, query: query, name: name, eventSource: eventSources[name], into: &w)
         }
         w.raw("},\"agents\":[")
         var first = true
@@ -107,8 +110,9 @@ public final class LiveFloor: Sendable {
         return w.bytes
     }
 
-    private static func health(_ s: SourceState, query: Query, name: String, into w: inout JSONWriter) {
+    private static func health(_ s: SourceState, query: Query, name: String, eventSource: String?, into w: inout JSONWriter) {
         w.raw("{\"up\":"); w.raw(s.lastSuccess != nil && !s.stale ? "true" : "false")
+        w.raw(",\"event_source\":"); w.string(eventSource ?? "")
         w.raw(",\"stale\":"); w.raw(s.stale || s.lastSuccess == nil ? "true" : "false")
         w.raw(",\"last_success\":")
         if let t = s.lastSuccess { w.raw("\""); t.appendRFC3339(to: &w.bytes); w.raw("\"") } else { w.raw("null") }

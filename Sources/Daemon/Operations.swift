@@ -6,6 +6,8 @@ import VicinotifyCore
 /// What the daemon tells operators: Prometheus metrics and readiness, fed by every poll and delivery.
 public final class Operations: Sendable {
     public let metrics = Metrics()
+    /// The alert rules, for `/v1/alerts`.
+    let alerts: [AlertRule]
     private let readiness: Mutex<Readiness>
 
     private struct Readiness {
@@ -15,7 +17,8 @@ public final class Operations: Sendable {
         var journalWritable = true
     }
 
-    public init(sources: [Configuration.Source]) {
+    public init(sources: [Configuration.Source], alerts: [AlertRule] = []) {
+        self.alerts = alerts
         readiness = Mutex(Readiness(intervals: Dictionary(uniqueKeysWithValues: sources.map { ($0.vicidial.name, $0.vicidial.interval) })))
         let m = metrics
         m.declare("vicinotify_polls_total", .counter, help: "Polls by source and outcome: ok, empty, or the failure class.")
@@ -99,8 +102,12 @@ public final class Operations: Sendable {
         case "/readyz":
             let (ready, json) = readiness()
             return .init(status: ready ? 200 : 503, contentType: "application/json", body: json)
+        case "/favicon.ico":
+            return .init(status: 204, contentType: "image/x-icon", body: "")
+        case "/", "/index.html":
+            return .init(status: 200, contentType: "text/html; charset=utf-8", body: Wallboard.page, headers: Wallboard.headers)
         default:
-            return .init(status: 404, contentType: "text/plain", body: "not found: try /v1/agents, /metrics, /healthz or /readyz\n")
+            return .init(status: 404, contentType: "text/plain", body: "not found: try /, /v1/agents, /metrics, /healthz or /readyz\n")
         }
     }
 
@@ -127,6 +134,8 @@ public final class Operations: Sendable {
             q.sources = sources
             q.campaigns = campaigns
             return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(q), as: UTF8.self))
+        case "/v1/alerts":
+            return .init(status: 200, contentType: "application/json", body: Wallboard.alerts(alerts))
         case "/v1/events":
             var filter = EventStream.filter(params)
             filter.sources = sources

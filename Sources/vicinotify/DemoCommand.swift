@@ -3,6 +3,7 @@ import Daemon
 import Foundation
 import Simulator
 import VICIdial
+import VicinotifyCore
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,11 @@ struct DemoCommand: AsyncParsableCommand {
             No configuration and no server needed: the simulator listens on a free 127.0.0.1 port and the
             poller reads it every --interval.
 
+            With --http, it also serves the wallboard (/), /v1/agents and /v1/events over the simulated floor
+            and says the URL on standard error.
+
             Examples:
+              vicinotify demo --http 127.0.0.1:9464 > /dev/null     # then open http://127.0.0.1:9464/
               vicinotify demo --duration 10 | jq -c .type
               vicinotify demo --agents 50 --seed 7 | jq -c 'select(.type=="vicidial.agent.status_changed") | .data.current.status'
             """)
@@ -25,12 +30,25 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seconds between polls.")
     var interval: Double = 0.5
 
+    @Option(help: "Also serve the wallboard and the API on HOST:PORT (loopback only), e.g. 127.0.0.1:9464.")
+    var http: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard interval > 0, floor.tick > 0 else { throw ValidationError("--interval and --tick must be positive") }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let http {
+            guard let address = Configuration.listenAddress(http) else { throw ValidationError("--http takes HOST:PORT, e.g. 127.0.0.1:9464") }
+            guard APIAccess.isLoopback(address.host) else { throw ValidationError("--http serves the demo on loopback only") }
+            guard address.port != 0 else { throw ValidationError("--http needs a port, e.g. 127.0.0.1:9464") }
+        }
     }
+
+    /// The demo's alert rules, so the wallboard has rows to highlight.
+    static let alerts = [AlertRule(name: "long_break", status: "PAUSED", pauseCodes: ["BREAK", "LUNCH"], longerThan: 60),
+                         AlertRule(name: "long_dead", status: "INCALL", subStatus: "DEAD", longerThan: 20),
+                         AlertRule(name: "idle_ready", status: "READY", longerThan: 120)]
 
     func run() async throws {
         let logger = logging.bootstrap()
@@ -41,10 +59,16 @@ struct DemoCommand: AsyncParsableCommand {
         let source = VICIdialSource(name: "demo", url: server.apiURL, user: sim.apiUser, password: sim.apiPassword,
                                     interval: interval, timeout: 5)
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-demo-\(getpid())").path
-        let config = Configuration(stateDirectory: stateDirectory,
+        var config = Configuration(stateDirectory: stateDirectory,
                                    sources: [.init(vicidial: source, eventSource: "vicidial://\(source.authority)")])
+        config.httpListen = http.flatMap(Configuration.listenAddress)
+        config.alerts = Self.alerts
         let daemon = Daemon(configuration: config, sinks: RunCommand.sinks(for: config, logger: logger), logger: logger)
         let work = Task { _ = try await daemon.run(drainTimeout: 5) }
+        if let address = config.httpListen {
+            let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+            FileHandle.standardError.write(Data("wallboard: http://\(host):\(address.port)/\n".utf8))
+        }
         Termination.cancelOnSignal(work)
         if let duration {
             Task {
