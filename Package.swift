@@ -23,6 +23,7 @@ let package = Package(
                        providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"]), .brew(["cnats"])]),
 
         // Model, differ, events, JSON encoding, sink interface. Depends on nothing.
         .target(name: "VicinotifyCore"),
@@ -34,6 +35,8 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl"]),
         // PostgreSQL over libpq: a blocking connection, and an actor that owns one on its own queue.
         .target(name: "Postgres", dependencies: ["CLibPQ", "WorkerThreads"]),
+        // NATS JetStream over libnats: a connection, asynchronous publishing with awaited acks, streams, consumers.
+        .target(name: "NATS", dependencies: ["CNats", "WorkerThreads"]),
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
         // The durable journal (SQLite): events, snapshots, cursors, retries, dead letters.
@@ -43,7 +46,7 @@ let package = Package(
         .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal",
                                                   .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
-        .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres", "WorkerThreads",
+        .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres", "NATS", "WorkerThreads",
                                                .product(name: "Logging", package: "swift-log")]),
         // `vicinotify tail`: following an event stream from outside the daemon (PostgreSQL table + LISTEN) and its lines.
         .target(name: "Tail", dependencies: ["VicinotifyCore", "Postgres"]),
@@ -90,7 +93,7 @@ let package = Package(
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Journal", "TestSupport", "VicinotifyCore",
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "Delivery", "TestSupport", "VicinotifyCore", "Postgres", "CurlHTTP",
+        .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "Delivery", "TestSupport", "VicinotifyCore", "Postgres", "CurlHTTP", "NATS",
                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "Journal",

@@ -4,5 +4,6 @@ public enum SinkRegistry {
         StdoutSinkKind(),
         WebhookSinkKind(),
         PostgresSinkKind(),
+        NatsSinkKind(),
     ]
 }

@@ -1,0 +1,179 @@
+import CNats
+import Foundation
+import WorkerThreads
+
+/// One connection to NATS with a JetStream context. Every libnats call runs on the connection's own thread
+/// (`WorkerThread`), never on Swift's cooperative pool; acknowledgments come back on libnats' thread through
+/// `AckRouter`. The library reconnects by itself (forever, with a bounded buffer).
+public final class NATSConnection: @unchecked Sendable {
+    /// One message to publish: `id` becomes its `Nats-Msg-Id`, so JetStream stores it once.
+    public struct Message: Sendable {
+        public var subject: String
+        public var id: String
+        public var data: [UInt8]
+
+        public init(subject: String, id: String, data: [UInt8]) {
+            self.subject = subject
+            self.id = id
+            self.data = data
+        }
+    }
+
+    let worker = WorkerThread(name: "nats")
+    private var connection: OpaquePointer?  // natsConnection*, touched on `worker` only
+    private var jetStream: OpaquePointer?   // jsCtx*
+    private let router = AckRouter()
+    private let events: EventBox
+    /// The server's limit on a message's size.
+    public private(set) var maxPayload = 0
+
+    private init(events: @escaping @Sendable (NATSConnectionEvent) -> Void) { self.events = EventBox(events) }
+
+    /// Connects (blocking work on the connection's thread).
+    /// - Parameters:
+    ///   - maxInFlight: publishes awaiting their acknowledgment at most; a publish beyond waits for a slot.
+    ///   - stallWait: seconds a publish waits for a slot before it fails as a timeout.
+    public static func connect(_ options: NATSConnectionOptions, maxInFlight: Int = 256, stallWait: Double = 5,
+                               events: @escaping @Sendable (NATSConnectionEvent) -> Void = { _ in }) async throws(NATSError) -> NATSConnection {
+        let c = NATSConnection(events: events)
+        let result: Result<Void, NATSError> = await c.worker.run {
+            Result { () throws(NATSError) in try c.open(options, maxInFlight, stallWait) }
+        }
+        if case .failure(let e) = result {
+            await c.close()
+            throw e
+        }
+        return c
+    }
+
+    private func open(_ o: NATSConnectionOptions, _ maxInFlight: Int, _ stallWait: Double) throws(NATSError) {
+        var opts: OpaquePointer?
+        try NATS.check(natsOptions_Create(&opts), "cannot prepare the NATS options")
+        defer { natsOptions_Destroy(opts) }
+        var servers = o.servers.map { strdup($0) }
+        defer { for s in servers { free(s) } }
+        let status = servers.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                natsOptions_SetServers(opts, $0, Int32(buf.count))
+            }
+        }
+        try NATS.check(status, "bad NATS server list")
+        try NATS.check(natsOptions_SetName(opts, o.name), "cannot name the connection")
+        try NATS.check(natsOptions_SetTimeout(opts, Int64(o.connectTimeout * 1000)), "bad connect timeout")
+        try NATS.check(natsOptions_SetMaxReconnect(opts, -1), "cannot set reconnects")
+        try NATS.check(natsOptions_SetReconnectWait(opts, 250), "cannot set the reconnect wait")
+        try NATS.check(natsOptions_SetReconnectBufSize(opts, Int32(o.reconnectBufferBytes)), "cannot bound the reconnect buffer")
+        try NATS.check(natsOptions_SetRetryOnFailedConnect(opts, false, nil, nil), "cannot set the first connect")
+        if let user = o.user { try NATS.check(natsOptions_SetUserInfo(opts, user, o.password ?? ""), "bad NATS user") }
+        if let token = o.token { try NATS.check(natsOptions_SetToken(opts, token), "bad NATS token") }
+        if let creds = o.credentialsFile {
+            try NATS.check(natsOptions_SetUserCredentialsFromFiles(opts, creds, nil), "cannot use the credentials file \(creds)")
+        }
+        if let ca = o.caFile {
+            try NATS.check(natsOptions_SetSecure(opts, true), "cannot require TLS")
+            try NATS.check(natsOptions_LoadCATrustedCertificates(opts, ca), "cannot load the CA file \(ca)")
+        }
+        let box = Unmanaged.passUnretained(events).toOpaque()
+        try NATS.check(natsOptions_SetDisconnectedCB(opts, EventBox.disconnected, box), "cannot watch disconnects")
+        try NATS.check(natsOptions_SetReconnectedCB(opts, EventBox.reconnected, box), "cannot watch reconnects")
+        try NATS.check(natsOptions_SetErrorHandler(opts, EventBox.asyncError, box), "cannot watch errors")
+        try NATS.check(natsConnection_Connect(&connection, opts), "cannot connect to NATS at \(o.servers.joined(separator: ","))")
+        maxPayload = Int(natsConnection_GetMaxPayload(connection))
+        var jo = jsOptions()
+        try NATS.check(jsOptions_Init(&jo), "cannot prepare JetStream options")
+        jo.PublishAsync.MaxPending = Int64(maxInFlight)
+        jo.PublishAsync.StallWait = Int64(stallWait * 1000)
+        jo.PublishAsync.AckHandler = AckRouter.ackHandler
+        jo.PublishAsync.AckHandlerClosure = Unmanaged.passUnretained(router).toOpaque()
+        try NATS.check(natsConnection_JetStream(&jetStream, connection, &jo), "cannot open a JetStream context")
+    }
+
+    /// Publishes `messages` at once and awaits each one's acknowledgment for at most `timeout` seconds.
+    /// - Returns: per message, its stream sequence or why it was not stored (a timeout: the server may or may
+    ///   not have it; a retry with the same id is stored once).
+    public func publish(_ messages: [Message], timeout: Double) async -> [Result<UInt64, NATSError>] {
+        let ids = messages.map(\.id)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        let timer = Task { [self] in
+            try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+            await worker.run { self.dropPending() }
+            router.expire(ids, NATSError(status: NATS_TIMEOUT.rawValue, message: "no acknowledgment from JetStream within \(timeout)s"))
+        }
+        defer { timer.cancel() }
+        return await withTaskGroup(of: (Int, Result<UInt64, NATSError>).self) { group in
+            for (i, m) in messages.enumerated() {
+                group.addTask { [self] in
+                    (i, await router.await(m.id) { worker.submit { self.publishOne(m, deadline: deadline) } })
+                }
+            }
+            var out = [Result<UInt64, NATSError>](repeating: .failure(NATSError(status: 0, message: "not published")), count: messages.count)
+            for await (i, r) in group { out[i] = r }
+            return out
+        }
+    }
+
+    /// Publishes one message unless the call's deadline has passed (a stalled server would otherwise hold
+    /// every later message of the call for a stall wait each).
+    private func publishOne(_ m: Message, deadline: UInt64) {
+        guard DispatchTime.now().uptimeNanoseconds < deadline else {
+            return router.resolve(m.id, .failure(NATSError(status: NATS_TIMEOUT.rawValue, message: "not published: the batch timed out")))
+        }
+        guard m.data.count <= maxPayload else {
+            return router.resolve(m.id, .failure(NATSError(status: NATS_MAX_PAYLOAD.rawValue,
+                message: "the event is \(m.data.count) bytes, over the server's max_payload of \(maxPayload)")))
+        }
+        var msg: OpaquePointer?
+        defer { natsMsg_Destroy(msg) }  // a no-op once the library has taken the message
+        do {
+            try NATS.check(m.data.withUnsafeBytes { natsMsg_Create(&msg, m.subject, nil, $0.baseAddress, Int32($0.count)) },
+                           "cannot make a message for \(m.subject)")
+            try NATS.check(natsMsgHeader_Set(msg, "Nats-Msg-Id", m.id), "cannot set Nats-Msg-Id")
+            try NATS.check(js_PublishMsgAsync(jetStream, &msg, nil), "cannot publish to \(m.subject)")
+        } catch {
+            router.resolve(m.id, .failure(error))
+        }
+    }
+
+    /// Takes back every message still awaiting its acknowledgment (a late one is then ignored) and frees it.
+    private func dropPending() {
+        var list = natsMsgList()
+        guard js_PublishAsyncGetPendingList(&list, jetStream) == NATS_OK else { return }
+        natsMsgList_Destroy(&list)
+    }
+
+    /// Runs `body` with the connection and JetStream context on the connection's thread.
+    func withHandles<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer?, OpaquePointer?) -> T) async -> T {
+        await worker.run { body(self.connection, self.jetStream) }
+    }
+
+    /// Closes the connection and ends its thread.
+    public func close() async {
+        await worker.run {
+            if let js = self.jetStream { jsCtx_Destroy(js) }
+            if let nc = self.connection { natsConnection_Destroy(nc) }
+            self.jetStream = nil
+            self.connection = nil
+        }
+        worker.shutdown()
+    }
+}
+
+/// The owner's event callback, reachable from libnats' C callbacks.
+final class EventBox: Sendable {
+    let send: @Sendable (NATSConnectionEvent) -> Void
+    init(_ send: @escaping @Sendable (NATSConnectionEvent) -> Void) { self.send = send }
+
+    static func from(_ closure: UnsafeMutableRawPointer?) -> EventBox? {
+        closure.map { Unmanaged<EventBox>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    static let disconnected: natsConnectionHandler = { _, closure in from(closure)?.send(.disconnected) }
+    static let reconnected: natsConnectionHandler = { nc, closure in
+        var url = [CChar](repeating: 0, count: 256)
+        _ = natsConnection_GetConnectedUrl(nc, &url, 256)
+        from(closure)?.send(.reconnected(String(cString: url)))
+    }
+    static let asyncError: natsErrHandler = { _, _, status, closure in
+        from(closure)?.send(.asyncError(NATS.error(status, "NATS reported an error")))
+    }
+}
