@@ -20,6 +20,8 @@ public final class DeliveryQueue: Sendable {
     private let wakeup = Wakeup()
     private let draining = Atomic<Bool>(false)
     private let metrics: Metrics?
+    /// The reason of the last failed round, until a round delivers.
+    private let lastFailure = Mutex<String?>(nil)
 
     /// - Parameter metrics: counts `vicinotify_deliveries_total{sink,outcome}` (delivered, retry,
     ///   dead_letter, disabled) when given; the owner of `metrics` declares the family.
@@ -129,9 +131,16 @@ public final class DeliveryQueue: Sendable {
                 metrics.add("vicinotify_deliveries_total", [("sink", name), ("outcome", outcome)], Double(n))
             }
         }
+        // A failure is logged when its reason is new, and its end once: an outage is two lines, not one per retry.
         if done.failures > 0 {
-            logger.warning("delivery failed; will retry", metadata: ["sink": "\(name)", "events": "\(done.failures)",
-                                                                    "reason": "\(done.lastReason)"])
+            let metadata: Logger.Metadata = ["sink": "\(name)", "events": "\(done.failures)", "reason": "\(done.lastReason)"]
+            if lastFailure.withLock({ old in defer { old = done.lastReason }; return old != done.lastReason }) {
+                logger.warning("delivery failed; will retry", metadata: metadata)
+            } else {
+                logger.debug("delivery failed again; will retry", metadata: metadata)
+            }
+        } else if done.delivered > 0, let was = lastFailure.withLock({ old in defer { old = nil }; return old }) {
+            logger.notice("delivery resumed", metadata: ["sink": "\(name)", "after": "\(was)"])
         }
         if let last = done.dead.last {
             logger.error("gave up on events: dead-lettered", metadata: ["sink": "\(name)", "events": "\(done.dead.count)",

@@ -79,3 +79,19 @@ extension NATSConnection {
         try NATS.check(status, "cannot create stream \(c.name)", code: code)
     }
 }
+
+extension NATSConnection {
+    /// The name of the server leading `stream` in a cluster, and how many messages it holds.
+    public func streamState(_ stream: String) async throws(NATSError) -> (leader: String?, messages: UInt64) {
+        let result: Result<(String?, UInt64), NATSError> = await withHandles { _, js in
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            var code = jsErrCode(rawValue: 0)
+            let s = js_GetStreamInfo(&info, js, stream, nil, &code)
+            guard s == NATS_OK, let info else { return .failure(NATS.error(s, "cannot look up stream \(stream)", code: code)) }
+            defer { jsStreamInfo_Destroy(info) }
+            let leader = info.pointee.Cluster.flatMap { $0.pointee.Leader.map { String(cString: $0) } }
+            return .success((leader, info.pointee.State.Msgs))
+        }
+        return try result.get()
+    }
+}

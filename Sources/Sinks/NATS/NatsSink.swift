@@ -8,7 +8,7 @@ import VicinotifyCore
 /// their acknowledgment at once; the delivery queue keeps an agent's next event back until its previous
 /// one is acknowledged. No responders, timeouts and a lost connection are retried with the sink's backoff
 /// (JetStream's duplicate window drops a retried message it already has); a message over the server's
-/// `max_payload` is dead-lettered. Each new kind of failure is logged once, clearly, and its end too.
+/// `max_payload` is dead-lettered. The delivery queue logs each new reason once, and the recovery.
 public actor NatsSink: EventSink {
     public nonisolated let name = NatsSinkConfiguration.sinkName
     public nonisolated let batching: SinkBatching
@@ -16,7 +16,6 @@ public actor NatsSink: EventSink {
     private let logger: Logger
     private var connection: NATSConnection?
     private var streamChecked = false
-    private var failing: String?
 
     public init(configuration: NatsSinkConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -32,32 +31,28 @@ public actor NatsSink: EventSink {
         do {
             nc = try await connected()
         } catch {
-            report("\(error)")
             for i in wanted { outcomes[i] = .retry(reason: "\(error)", after: nil) }
             return outcomes
         }
         let messages = wanted.map { NATSConnection.Message(subject: configuration.subjects.subject(for: batch[$0]), id: batch[$0].id,
                                                           data: batch[$0].json) }
         let results = await nc.publish(messages, timeout: configuration.requestTimeout)
-        var problem: String?
         for (k, i) in wanted.enumerated() {
             guard case .failure(let e) = results[k] else { continue }
             if e.isMaxPayload {
                 outcomes[i] = .giveUp(reason: e.message)
                 continue
             }
-            let reason = Self.reason(e, subject: messages[k].subject)
-            outcomes[i] = .retry(reason: reason, after: nil)
-            problem = problem ?? reason
+            outcomes[i] = .retry(reason: Self.reason(e, subject: messages[k].subject), after: nil)
         }
-        if let problem { report(problem) } else { recovered() }
         return outcomes
     }
 
     /// What a failure means, for the log and the retry state.
     static func reason(_ e: NATSError, subject: String) -> String {
         if e.isNoResponders {
-            return "no JetStream stream takes subject \(subject) (no responders): create a stream on vicidial.> "
+            let prefix = subject.split(separator: ".").prefix(2).joined(separator: ".")
+            return "no JetStream stream takes the subjects \(prefix).* (no responders): create a stream on vicidial.> "
                 + "or set sinks.nats.stream; events are kept and retried"
         }
         if e.isTimeout { return "JetStream did not acknowledge in time (\(e.message)); retried, and stored once" }
@@ -89,19 +84,6 @@ public actor NatsSink: EventSink {
             logger.notice("created JetStream stream", metadata: ["sink": "nats", "stream": "\(stream.name)", "subjects": "\(stream.subjects)"])
         }
         streamChecked = true
-    }
-
-    private func report(_ reason: String) {
-        let kind = String(reason.prefix(60))
-        guard failing != kind else { return }
-        failing = kind
-        logger.error("NATS delivery failing: \(reason)", metadata: ["sink": "nats"])
-    }
-
-    private func recovered() {
-        guard let was = failing else { return }
-        failing = nil
-        logger.notice("NATS delivery recovered", metadata: ["sink": "nats", "after": "\(was)"])
     }
 
     /// Closes the connection (the daemon's end).
