@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres", "NATS", "WorkerThreads",
                                                .product(name: "Logging", package: "swift-log")]),
         // `vicinotify tail`: following an event stream from outside the daemon (PostgreSQL table + LISTEN) and its lines.
-        .target(name: "Tail", dependencies: ["VicinotifyCore", "Postgres"]),
+        .target(name: "Tail", dependencies: ["VicinotifyCore", "Postgres", "NATS"]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
             "VicinotifyCore",
@@ -74,7 +74,7 @@ let package = Package(
         ]),
         .executableTarget(name: "vicinotify", dependencies: [
             "Benchmarks", "Tail",
-            "CurlHTTP", "Daemon", "Delivery", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres",
+            "CurlHTTP", "Daemon", "Delivery", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "NATS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -100,7 +100,7 @@ let package = Package(
                                                         .product(name: "NIOCore", package: "swift-nio"),
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore", "Postgres",
-                                                            "Tail", "CurlHTTP", "Sinks", "Benchmarks",
+                                                            "Tail", "CurlHTTP", "Sinks", "Benchmarks", "NATS",
                                                             .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]

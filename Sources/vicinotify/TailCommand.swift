@@ -2,6 +2,7 @@ import ArgumentParser
 import VicinotifyCore
 import Daemon
 import Foundation
+import NATS
 import Postgres
 import Sinks
 import Tail
@@ -31,12 +32,32 @@ struct TailCommand: ParsableCommand {
               vicinotify tail --postgres "host=127.0.0.1 dbname=calls user=notifier"
               vicinotify tail --postgres "dbname=calls" --since 0 --type 'vicidial.agent.status_*' | jq -c .data.current
               vicinotify tail --postgres "dbname=calls" --since 15m --agent agent001 --agent agent002
+              vicinotify tail --nats nats://127.0.0.1:4222 --stream VICIDIAL --since 1h --type 'vicidial.agent.*'
+
+            With --nats it reads the JetStream stream the NATS sink writes to (--stream), through an ordered
+            consumer: catch-up from --since (a stream sequence, a time or a duration; default: new messages),
+            then live, with no gap and no duplicate across a reconnect.
             """)
 
     @Option(help: "libpq conninfo or postgresql:// URI of the database holding the PostgreSQL sink's table.")
     var postgres: String?
 
     @OptionGroup var daemon: DaemonAddress
+
+    @Option(help: ArgumentHelp("NATS server URLs (comma-separated) of a JetStream stream to follow.", valueName: "url"))
+    var nats: String?
+
+    @Option(help: "The JetStream stream (with --nats).")
+    var stream = "VICIDIAL"
+
+    @Option(help: "NATS user (with --nats); its password comes from --nats-password-env.")
+    var natsUser: String?
+
+    @Option(help: ArgumentHelp("Environment variable holding the NATS password or, without --nats-user, a token.", valueName: "name"))
+    var natsPasswordEnv: String?
+
+    @Option(help: "A NATS .creds file (with --nats).")
+    var natsCreds: String?
 
     @Option(help: "The sink's NOTIFY channel.")
     var channel = PostgresSchema.defaultTable
@@ -59,6 +80,10 @@ struct TailCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if postgres != nil && nats != nil { throw ValidationError("--postgres and --nats: choose one") }
+        if let nats, nats.split(separator: ",").contains(where: { !$0.hasPrefix("nats://") && !$0.hasPrefix("tls://") }) {
+            throw ValidationError("--nats: expected nats://HOST:PORT URLs, comma-separated")
+        }
         if postgres == nil, let since, Int64(since) == nil, ConfigDuration.parse(since) == nil, Timestamp(rfc3339: since) == nil {
             throw ValidationError("--since: expected a position, a time like 2026-11-24T09:00:00Z, or a duration like 15m")
         }
@@ -82,6 +107,7 @@ struct TailCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let readable = !json && isatty(1) == 1
         let formatter = TailLineFormatter()
+        if let nats { return try followNATS(nats, readable: readable) }
         guard let postgres else {
             let tail = try SSETail(url: try daemon.address(), since: since, types: type, agents: agent, token: daemon.token) { message in
                 FileHandle.standardError.write(Data("vicinotify tail: \(message)\n".utf8))
@@ -109,6 +135,33 @@ struct TailCommand: ParsableCommand {
         }
     }
 
+    /// `--nats`: blocks this (main) thread while the async reader runs on the pool.
+    private func followNATS(_ urls: String, readable: Bool) throws {
+        var options = NATSConnectionOptions(servers: urls.split(separator: ",").map(String.init))
+        let secret = natsPasswordEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+        if let natsUser { (options.user, options.password) = (natsUser, secret) } else { options.token = secret }
+        options.credentialsFile = natsCreds
+        options.name = "vicinotify tail"
+        let note: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("vicinotify tail: \($0)\n".utf8)) }
+        let tail = try NATSTail(connection: options, stream: stream, since: since, types: type, agents: agent, note: note)
+        let done = DispatchSemaphore(value: 0)
+        let failure = Failure()
+        Task {
+            let formatter = TailLineFormatter()
+            do {
+                try await tail.run { json in Self.write((readable ? formatter.line(for: json) : json) + "\n") }
+            } catch {
+                failure.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.error {
+            note("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
     /// False once standard output is gone.
     private static func write(_ text: String) -> Bool {
         var bytes = Array(text.utf8)[...]
@@ -122,4 +175,9 @@ struct TailCommand: ParsableCommand {
         }
         return true
     }
+}
+
+/// The NATS reader's error, handed to the waiting main thread (the semaphore orders the write before the read).
+private final class Failure: @unchecked Sendable {
+    var error: (any Error)?
 }
