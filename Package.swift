@@ -68,7 +68,7 @@ let package = Package(
                 resources: [.embedInCode("Wallboard/wallboard.html"), .embedInCode("Wallboard/wallboard.js")]),
         // The `bench` subcommands and what only they need (libcurl alone, the synthetic floor): not in the product's libraries.
         .target(name: "Benchmarks", dependencies: [
-            "CCurl", "CurlHTTP", "Daemon", "Delivery", "Journal", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",
+            "CCurl", "CNats", "CurlHTTP", "Daemon", "Delivery", "Journal", "NATS", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -15,10 +15,11 @@ public struct BenchCommand: AsyncParsableCommand {
               vicinotify bench journal
               vicinotify bench webhook
               vicinotify bench sse --agents 5000 --readers 100
+              vicinotify bench nats
               bash scripts/with-postgres vicinotify bench postgres
             """,
         subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self,
-                      SSEBenchmark.self])
+                      SSEBenchmark.self, NATSBenchmark.self])
 }
 
 /// What the benchmarks share besides the synthetic floor (`BenchFloor`).

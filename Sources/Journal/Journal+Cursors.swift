@@ -49,8 +49,13 @@ extension Journal {
                 try upsert.run([.text(sink), .int(position), .int(Int64(r.attempts)), .int(r.firstAttempt.millisecondsSince1970),
                                 .int(r.nextAttempt.millisecondsSince1970), .text(r.lastError)])
             }
-            let clear = try db.prepare("DELETE FROM retries WHERE sink = ? AND position = ?")
-            for position in finished { try clear.run([.text(sink), .int(position)]) }
+            // Usually no event of the sink is being retried: then there is nothing to clear, one row per event.
+            let any = try db.prepare("SELECT 1 FROM retries WHERE sink = ? LIMIT 1").bind([.text(sink)])
+            if try any.step() {
+                any.reset()
+                let clear = try db.prepare("DELETE FROM retries WHERE sink = ? AND position = ?")
+                for position in finished { try clear.run([.text(sink), .int(position)]) }
+            }
             let bury = try db.prepare("""
                 INSERT OR REPLACE INTO dead_letters(sink, \(Self.eventColumns), attempts, last_error, dead_at_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

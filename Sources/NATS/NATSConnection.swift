@@ -22,12 +22,12 @@ public final class NATSConnection: @unchecked Sendable {
     let worker = WorkerThread(name: "nats")
     private var connection: OpaquePointer?  // natsConnection*, touched on `worker` only
     private var jetStream: OpaquePointer?   // jsCtx*
-    private let router = AckRouter()
+    private var router: AckRouter { events.router }
     private let events: EventBox
     /// The server's limit on a message's size.
     public private(set) var maxPayload = 0
 
-    private init(events: @escaping @Sendable (NATSConnectionEvent) -> Void) { self.events = EventBox(events) }
+    private init(events: @escaping @Sendable (NATSConnectionEvent) -> Void) { self.events = EventBox(events, router: AckRouter()) }
 
     /// Connects (blocking work on the connection's thread).
     /// - Parameters:
@@ -73,18 +73,27 @@ public final class NATSConnection: @unchecked Sendable {
             try NATS.check(natsOptions_SetSecure(opts, true), "cannot require TLS")
             try NATS.check(natsOptions_LoadCATrustedCertificates(opts, ca), "cannot load the CA file \(ca)")
         }
-        let box = Unmanaged.passUnretained(events).toOpaque()
-        try NATS.check(natsOptions_SetDisconnectedCB(opts, EventBox.disconnected, box), "cannot watch disconnects")
-        try NATS.check(natsOptions_SetReconnectedCB(opts, EventBox.reconnected, box), "cannot watch reconnects")
-        try NATS.check(natsOptions_SetErrorHandler(opts, EventBox.asyncError, box), "cannot watch errors")
-        try NATS.check(natsConnection_Connect(&connection, opts), "cannot connect to NATS at \(o.servers.joined(separator: ","))")
+        // libnats may call back after the connection is destroyed (a last "disconnected"): the callbacks' box
+        // is retained for the library, and released by the closed callback, its last.
+        let retained = Unmanaged.passRetained(events)
+        let box = retained.toOpaque()
+        do {
+            try NATS.check(natsOptions_SetDisconnectedCB(opts, EventBox.disconnected, box), "cannot watch disconnects")
+            try NATS.check(natsOptions_SetReconnectedCB(opts, EventBox.reconnected, box), "cannot watch reconnects")
+            try NATS.check(natsOptions_SetErrorHandler(opts, EventBox.asyncError, box), "cannot watch errors")
+            try NATS.check(natsOptions_SetClosedCB(opts, EventBox.closed, box), "cannot watch the close")
+            try NATS.check(natsConnection_Connect(&connection, opts), "cannot connect to NATS at \(o.servers.joined(separator: ","))")
+        } catch {
+            retained.release()  // no connection: no callback will come
+            throw error
+        }
         maxPayload = Int(natsConnection_GetMaxPayload(connection))
         var jo = jsOptions()
         try NATS.check(jsOptions_Init(&jo), "cannot prepare JetStream options")
         jo.PublishAsync.MaxPending = Int64(maxInFlight)
         jo.PublishAsync.StallWait = Int64(stallWait * 1000)
         jo.PublishAsync.AckHandler = AckRouter.ackHandler
-        jo.PublishAsync.AckHandlerClosure = Unmanaged.passUnretained(router).toOpaque()
+        jo.PublishAsync.AckHandlerClosure = box  // the box holds the router, and outlives every acknowledgment
         try NATS.check(natsConnection_JetStream(&jetStream, connection, &jo), "cannot open a JetStream context")
     }
 
@@ -100,15 +109,8 @@ public final class NATSConnection: @unchecked Sendable {
             router.expire(ids, NATSError(status: NATS_TIMEOUT.rawValue, message: "no acknowledgment from JetStream within \(timeout)s"))
         }
         defer { timer.cancel() }
-        return await withTaskGroup(of: (Int, Result<UInt64, NATSError>).self) { group in
-            for (i, m) in messages.enumerated() {
-                group.addTask { [self] in
-                    (i, await router.await(m.id) { worker.submit { self.publishOne(m, deadline: deadline) } })
-                }
-            }
-            var out = [Result<UInt64, NATSError>](repeating: .failure(NATSError(status: 0, message: "not published")), count: messages.count)
-            for await (i, r) in group { out[i] = r }
-            return out
+        return await router.await(ids) { [self] in
+            worker.submit { for m in messages { self.publishOne(m, deadline: deadline) } }
         }
     }
 
@@ -158,10 +160,15 @@ public final class NATSConnection: @unchecked Sendable {
     }
 }
 
-/// The owner's event callback, reachable from libnats' C callbacks.
+/// What libnats' C callbacks reach: the owner's event callback and the acknowledgments' router.
 final class EventBox: Sendable {
     let send: @Sendable (NATSConnectionEvent) -> Void
-    init(_ send: @escaping @Sendable (NATSConnectionEvent) -> Void) { self.send = send }
+    let router: AckRouter
+
+    init(_ send: @escaping @Sendable (NATSConnectionEvent) -> Void, router: AckRouter) {
+        self.send = send
+        self.router = router
+    }
 
     static func from(_ closure: UnsafeMutableRawPointer?) -> EventBox? {
         closure.map { Unmanaged<EventBox>.fromOpaque($0).takeUnretainedValue() }
@@ -172,6 +179,10 @@ final class EventBox: Sendable {
         var url = [CChar](repeating: 0, count: 256)
         _ = natsConnection_GetConnectedUrl(nc, &url, 256)
         from(closure)?.send(.reconnected(String(cString: url)))
+    }
+    /// The library's last callback for a connection: its retain on the box ends.
+    static let closed: natsConnectionHandler = { _, closure in
+        closure.map { Unmanaged<EventBox>.fromOpaque($0).release() }
     }
     static let asyncError: natsErrHandler = { _, _, status, closure in
         from(closure)?.send(.asyncError(NATS.error(status, "NATS reported an error")))

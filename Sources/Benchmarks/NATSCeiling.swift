@@ -1,0 +1,44 @@
+import CNats
+import Foundation
+import NATS
+
+/// The ceiling for the NATS sink: bare libnats publishing the same messages (subject, payload and `Nats-Msg-Id`, which
+/// JetStream's deduplication works on) with `js_PublishMsgAsync` in a loop, up to `maxPending` unacknowledged,
+/// then `js_PublishAsyncComplete` — no journal, no delivery queue, no awaiting per message.
+enum NATSCeiling {
+    /// Seconds to publish and have acknowledged every payload; runs on a thread of its own.
+    static func run(url: String, payloads: [(subject: String, id: String, data: [UInt8])], maxPending: Int) async throws -> Double {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Double, any Error>) in
+            Thread {
+                c.resume(with: Result { () throws(NATSError) -> Double in try publishAll(url, payloads, maxPending) })
+            }.start()
+        }
+    }
+
+    private static func publishAll(_ url: String, _ payloads: [(subject: String, id: String, data: [UInt8])],
+                                   _ maxPending: Int) throws(NATSError) -> Double {
+        var nc: OpaquePointer?
+        try NATS.check(natsConnection_ConnectTo(&nc, url), "cannot connect to \(url)")
+        defer { natsConnection_Destroy(nc) }
+        var jo = jsOptions()
+        try NATS.check(jsOptions_Init(&jo), "cannot prepare JetStream options")
+        jo.PublishAsync.MaxPending = Int64(maxPending)
+        jo.PublishAsync.StallWait = 10_000
+        var js: OpaquePointer?
+        try NATS.check(natsConnection_JetStream(&js, nc, &jo), "cannot open a JetStream context")
+        defer { jsCtx_Destroy(js) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for p in payloads {
+            var msg: OpaquePointer?
+            defer { natsMsg_Destroy(msg) }
+            try NATS.check(p.data.withUnsafeBytes { natsMsg_Create(&msg, p.subject, nil, $0.baseAddress, Int32($0.count)) }, "cannot make a message")
+            try NATS.check(natsMsgHeader_Set(msg, "Nats-Msg-Id", p.id), "cannot set Nats-Msg-Id")
+            try NATS.check(js_PublishMsgAsync(js, &msg, nil), "cannot publish")
+        }
+        var done = jsPubOptions()
+        try NATS.check(jsPubOptions_Init(&done), "cannot prepare the wait")
+        done.MaxWait = 60_000
+        try NATS.check(js_PublishAsyncComplete(js, &done), "not every publish was acknowledged")
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
