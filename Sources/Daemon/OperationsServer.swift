@@ -75,7 +75,11 @@ public final class OperationsServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    let connection = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    // Kept until the channel closes: one accepted as the server stops is never served, and NIO traps when
+                    // an unserved connection's writer goes away while its channel is open.
+                    channel.closeFuture.whenComplete { _ in withExtendedLifetime(connection) {} }
+                    return connection
                 }
             }
         let bound = channel.channel.localAddress?.port ?? port

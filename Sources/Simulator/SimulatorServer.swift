@@ -56,7 +56,11 @@ public final class SimulatorServer: Sendable {
             .bind(host: config.host, port: config.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    let connection = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    // Kept until the channel closes: one accepted as the server stops is never served, and NIO traps when
+                    // an unserved connection's writer goes away while its channel is open.
+                    channel.closeFuture.whenComplete { _ in withExtendedLifetime(connection) {} }
+                    return connection
                 }
             }
         let server = SimulatorServer(port: channel.channel.localAddress?.port ?? config.port, host: config.host, floor: floor)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The wallboard in Debian's chromium, driven by Playwright for Python (`Tests/Browser/wallboard_test.py`)
@@ -17,16 +18,22 @@ import Testing
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        // Read on threads of their own: a blocking read would hold one of the cooperative pool's two threads
+        // (and stall every other test) for the whole browser run.
+        async let stdout = Self.readToEnd(out)
+        async let stderr = Self.readToEnd(err)
         let (o, e) = await (stdout, stderr)
-        p.waitUntilExit()
+        await p.exited()
         let text = String(decoding: o, as: UTF8.self)
         let report = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
         #expect(report != nil, "the browser test reported nothing: \(String(decoding: e, as: UTF8.self).suffix(2000)) (scripts/setup --browser installs it)")
         try? text.write(toFile: Self.artifacts + "/wallboard-\(mode).json", atomically: true, encoding: .utf8)
         print("wallboard \(mode): \(text)")
         return report ?? [:]
+    }
+
+    static func readToEnd(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { c in Thread { c.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }.start() }
     }
 
     @Test func thePageShowsTheFloorItsChangesAlertsAndStaleness() async throws {
