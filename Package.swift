@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "Delivery", "TestSupport", "VicinotifyCore", "Postgres", "CurlHTTP", "NATS",
                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "Journal",
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "Journal", "NATS",
                                                         .product(name: "NIOCore", package: "swift-nio"),
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore", "Postgres",

@@ -1,5 +1,6 @@
 import Daemon
 import Foundation
+import NATS
 import Sinks
 import TestSupport
 import Testing
@@ -227,5 +228,63 @@ import VicinotifyCore
              "sinks": {"webhooks_file": "/nonexistent/hooks.json"}}
             """.utf8), baseDirectory: "/", environment: [:]) }
         #expect(throws: ConfigurationError.self) { try result.get() }
+    }
+}
+
+@Suite struct NatsConfigurationTests {
+    static let source = #"{"name": "d1", "url": "http://h/x", "user": "u", "password": "p"}"#
+
+    func parse(_ nats: String, env: [String: String] = [:]) -> Result<Configuration, ConfigurationError> {
+        do {
+            return .success(try Configuration.parse(Data(#"{"sources": [\#(Self.source)], "sinks": {"nats": \#(nats)}}"#.utf8),
+                                                    baseDirectory: "/etc/vicinotify", environment: env))
+        } catch {
+            return .failure(error as! ConfigurationError)
+        }
+    }
+
+    @Test func everyOptionIsReadAndTheSecretComesFromTheEnvironment() throws {
+        let c = try parse("""
+            {"servers": ["nats://10.0.0.5:4222", "tls://10.0.0.6:4222"], "user": "vn", "password_env": "NATS_PASS",
+             "connect_timeout": "2s", "request_timeout": "3s", "max_in_flight": 64, "subject": "calls.{source}.{agent}",
+             "stream": {"name": "CALLS", "subjects": ["calls.>"], "max_age": "24h", "replicas": 3, "duplicate_window": "5m"},
+             "events": ["vicidial.agent.*"], "heartbeat": "2m"}
+            """, env: ["NATS_PASS": "s3cret-pass"]).get()
+        let n = try #require(c.sinks(of: NatsSinkConfiguration.self).first)
+        #expect(c.sinkNames.contains("nats"))
+        #expect(n.connection.servers == ["nats://10.0.0.5:4222", "tls://10.0.0.6:4222"] && n.connection.password == "s3cret-pass")
+        #expect(n.connection.connectTimeout == 2 && n.requestTimeout == 3 && n.maxInFlight == 64 && n.heartbeat == 120)
+        #expect(n.subjects.agent == "calls.{source}.{agent}" && n.subjects.source == "vicidial.{source}.source")
+        var stream = NATSStreamConfiguration(name: "CALLS", subjects: ["calls.>"])
+        (stream.maxAge, stream.replicas, stream.duplicateWindow) = (86_400, 3, 300)
+        #expect(n.stream == stream)
+    }
+
+    @Test func problemsNameTheirPathsAndNoSecret() {
+        guard case .failure(let e) = parse("""
+            {"servers": ["http://x:4222"], "password": "p4ss-word-1", "token": "t0ken-0000000", "subject": "a..{who}",
+             "stream": {"name": "a.b", "replicas": 9}, "max_in_flight": 0}
+            """) else { Issue.record("accepted"); return }
+        let p = e.problems
+        #expect(p.contains("sinks.nats.servers: 'http://x:4222' is not a nats:// or tls:// URL"))
+        #expect(p.contains("sinks.nats.user: required with password"))
+        #expect(p.contains("sinks.nats: use one of user/password, token and credentials") == false, "user is unset: password and token")
+        #expect(p.contains { $0.hasPrefix("sinks.nats.subject: has an empty token") })
+        #expect(p.contains("sinks.nats.stream.name: no '.', '*', '>' or spaces in a stream name"))
+        #expect(p.contains { $0.hasPrefix("sinks.nats.stream.replicas: expected a whole number from 1 to 5") })
+        #expect(p.contains { $0.hasPrefix("sinks.nats.max_in_flight: expected a whole number") })
+        #expect(!p.joined().contains("p4ss-word-1") && !p.joined().contains("t0ken-0000000"))
+    }
+
+    @Test func subjectsAreOneTokenPerValue() {
+        var s = NatsSubjects()
+        let e = EncodedEvent(id: "x", sequence: 1, type: .statusChanged, subject: "agent.7 *", sourceName: "dialer>1", campaignID: "",
+                             userGroup: "", time: .now(), json: [])
+        #expect(s.subject(for: e) == "vicidial.dialer_1.agent.agent_7__")
+        s.agent = "x.{type}.{agent}"
+        #expect(s.subject(for: e) == "x.status_changed.agent_7__")
+        var down = e
+        down.type = .sourceDown
+        #expect(s.subject(for: down) == "vicidial.dialer_1.source")
     }
 }

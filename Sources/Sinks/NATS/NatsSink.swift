@@ -67,13 +67,14 @@ public actor NatsSink: EventSink {
             if !streamChecked, let stream = configuration.stream { try await checkStream(stream, connection) }
             return connection
         }
-        let logger = self.logger
+        let (logger, said) = (self.logger, SaidOnce())
         let c = try await NATSConnection.connect(configuration.connection, maxInFlight: configuration.maxInFlight,
                                                  stallWait: configuration.requestTimeout) { event in
             switch event {
             case .disconnected: logger.warning("NATS connection lost; reconnecting", metadata: ["sink": "nats"])
             case .reconnected(let url): logger.notice("NATS reconnected", metadata: ["sink": "nats", "server": "\(url)"])
-            case .asyncError(let e): logger.error("NATS: \(e.message)", metadata: ["sink": "nats"])
+            case .asyncError(let e):  // a permissions violation comes once per publish: said once
+                if said.first(e.message) { logger.error("NATS: \(e.message)", metadata: ["sink": "nats"]) }
             }
         }
         connection = c
@@ -94,4 +95,10 @@ public actor NatsSink: EventSink {
         await connection?.close()
         connection = nil
     }
+}
+
+/// Messages already logged, so that one repeated by the server is said once.
+private final class SaidOnce: Sendable {
+    private let said = Mutex<Set<String>>([])
+    func first(_ message: String) -> Bool { said.withLock { $0.insert(message).inserted } }
 }
