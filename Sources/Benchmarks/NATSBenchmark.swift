@@ -108,13 +108,14 @@ struct NATSServerChild {
         try p.run()
         let child = NATSServerChild(process: p, url: "nats://127.0.0.1:\(port)", store: store)
         for _ in 0..<200 {
-            if (try? Data(contentsOf: URL(fileURLWithPath: "/proc/net/tcp")))?.isEmpty == false, Self.listening(port) { return child }
+            if Self.listening(port) { return child }
             usleep(50_000)
         }
         child.stop()
         throw ValidationError("nats-server did not listen on 127.0.0.1:\(port) (is the nats-server package installed?)")
     }
 
+    /// Whether `/proc/net/tcp` shows 127.0.0.1:`port` listening.
     static func listening(_ port: Int) -> Bool {
         let text = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
         return text.contains(String(format: ":%04X 00000000:0000 0A", port))

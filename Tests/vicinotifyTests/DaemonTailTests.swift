@@ -7,23 +7,12 @@ import Testing
 @Suite(.serialized) struct DaemonTailTests {
     typealias Running = HardeningCommandTests.Daemon
 
-    static func freePort() -> Int {
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(s) }
-        var addr = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")),
-                               sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
     @Test func tailFollowsTheDaemonAcrossARestartWithNoGapAndNoDuplicate() async throws {
         let sim = try await RunningSimulator.start(agents: 3)
         defer { Task { await sim.stop() } }
         let dir = TemporaryDirectory("vn-tail")
         defer { dir.remove() }
-        let port = Self.freePort()
+        let port = freeLoopbackPort()
         _ = FileManager.default.createFile(atPath: dir.file("config.json"), contents: Data("""
             {"state_dir": "state", "http": {"listen": "127.0.0.1:\(port)"}, "sinks": {"stdout": {"enabled": false}},
              "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "100ms"}]}
