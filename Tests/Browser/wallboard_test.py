@@ -196,6 +196,8 @@ def perf(page, browser):
     report["agents_shown"] = len(shown(page))
     report["events_per_second"] = round(stats["events"] / wall, 1)
     report["main_thread_busy"] = round((m1["TaskDuration"] - m0["TaskDuration"]) / wall, 4)
+    for k in ("ScriptDuration", "RecalcStyleDuration", "LayoutDuration"):  # what the busy time is made of
+        report[k] = round((m1[k] - m0[k]) / wall, 4)
     report["event_to_dom_ms_p50"] = round(lat[len(lat) // 2], 2) if lat else None
     report["event_to_dom_ms_p95"] = round(lat[int(len(lat) * 0.95)], 2) if lat else None
     check(stats["events"] > 0 and lat, "events reached the page and were measured")

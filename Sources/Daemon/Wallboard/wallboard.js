@@ -10,6 +10,19 @@ let stream = null;
 let dirty = new Set();
 let pending = [];           // arrival times (performance.now()) of events not yet in the DOM
 let frame = 0;
+let summaryText = "";
+// Only campaigns on screen tick every second; one coming into view is brought up to date at once.
+const shown = new Set();
+const onScreen = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (e.isIntersecting) {
+      shown.add(e.target);
+      for (const a of agents.values()) if (a.row && a.row.closest("section") === e.target) tick(a);
+    } else {
+      shown.delete(e.target);
+    }
+  }
+});
 const stats = { events: 0, latencies: [] };
 window.__wallboard = stats;
 
@@ -150,6 +163,7 @@ function section(campaign) {
     + "<th>call</th><th>user group</th><th>time</th></tr></thead><tbody></tbody></table>";
   const after = [...$("floor").children].find((x) => x.dataset.campaign > campaign);
   $("floor").insertBefore(s, after || null);
+  onScreen.observe(s);
   return s.querySelector("tbody");
 }
 
@@ -215,7 +229,7 @@ function renderChrome() {
     else if (s.status === "PAUSED") n.paused++;
   }
   const text = Object.entries(n).map(([k, v]) => "<span>" + k + "<b>" + v + "</b></span>").join("");
-  if ($("summary").innerHTML !== text) $("summary").innerHTML = text;
+  if (summaryText !== text) { summaryText = text; $("summary").innerHTML = text; }
   for (const s of $("floor").children) {
     const count = perCampaign.get(s.dataset.campaign) || 0;
     s.hidden = count === 0;
@@ -267,5 +281,8 @@ for (const select of document.querySelectorAll("#filters select")) {
     schedule();
   });
 }
-setInterval(() => { for (const a of agents.values()) if (a.row) tick(a); renderChrome(); }, 1000);
+setInterval(() => {
+  for (const a of agents.values()) if (a.row && shown.has(a.row.parentNode.parentNode.parentNode)) tick(a);
+  renderChrome();
+}, 1000);
 start();
