@@ -15,8 +15,13 @@ public struct NatsSinkKind: SinkKind {
                                                  "source_subject", "stream", "events", "retry", "heartbeat"]) else { return [] }
         let servers = v.strings(d, "servers", p)
         if servers.isEmpty { v.problem(p + ".servers", "required: the NATS server URLs, e.g. [\"nats://127.0.0.1:4222\"]") }
-        for s in servers where !(s.hasPrefix("nats://") || s.hasPrefix("tls://")) || URLComponents(string: s)?.host == nil {
-            v.problem(p + ".servers", "'\(s)' is not a nats:// or tls:// URL")
+        for s in servers {
+            let url = URLComponents(string: s)
+            if url?.user != nil || url?.password != nil {
+                v.problem(p + ".servers", "a server URL must not carry credentials: use user and password_env, or token_env")
+            } else if !(s.hasPrefix("nats://") || s.hasPrefix("tls://")) || url?.host == nil {
+                v.problem(p + ".servers", "'\(s)' is not a nats:// or tls:// URL")
+            }
         }
         var c = NatsSinkConfiguration(connection: NATSConnectionOptions(servers: servers))
         c.connection.user = v.string(d, "user", p)
