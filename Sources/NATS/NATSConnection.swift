@@ -82,7 +82,7 @@ public final class NATSConnection: @unchecked Sendable {
             try NATS.check(natsOptions_SetReconnectedCB(opts, EventBox.reconnected, box), "cannot watch reconnects")
             try NATS.check(natsOptions_SetErrorHandler(opts, EventBox.asyncError, box), "cannot watch errors")
             try NATS.check(natsOptions_SetClosedCB(opts, EventBox.closed, box), "cannot watch the close")
-            try NATS.check(natsConnection_Connect(&connection, opts), "cannot connect to NATS at \(o.servers.joined(separator: ","))")
+            try NATS.check(natsConnection_Connect(&connection, opts), "cannot connect to NATS at \(o.redactedServers)")
         } catch {
             retained.release()  // no connection: no callback will come
             throw error

@@ -17,6 +17,14 @@ public struct NATSConnectionOptions: Sendable {
     public var name = "vicinotify"
 
     public init(servers: [String]) { self.servers = servers }
+
+    /// The server URLs without any `user:password@` in them, for messages.
+    public var redactedServers: String {
+        servers.map { url in
+            guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+            return String(url[..<scheme.upperBound]) + url[url.index(after: at)...]
+        }.joined(separator: ",")
+    }
 }
 
 /// What a connection tells its owner, from the library's own threads: it must not block.
