@@ -48,27 +48,29 @@ extension Journal {
     }
 
     /// Commits one poll: its events, the snapshot blocks they changed and the source's sequence, atomically.
-    /// - Parameter addressed: events for one sink each (heartbeats), journaled before the shared `events`.
+    /// - Parameter addressed: events for one sink each (heartbeats), journaled after the shared `events`, as
+    ///   their sequences come after theirs: every sink gets a source's events in sequence order.
     /// - Returns: the journal position of the last event (or the current last position if there are none).
     @discardableResult
     public func commit(source: String, events: [EncodedEvent], addressed: [(sink: String, event: EncodedEvent)] = [],
                        changes: [AgentChange], at time: Timestamp, lastSequence: UInt64) throws -> Int64 {
         defer { checkpointer.poke() }
-        let last = try db.transaction { () throws(JournalError) in
+        let (sharedLast, last) = try db.transaction { () throws(JournalError) in
             let snapshot = try beginSnapshotUpdate(source: source, changes: changes, at: time)
+            try insert(events)
+            let sharedLast = try lastPosition()
             if !addressed.isEmpty {
                 let one = try db.prepare("INSERT INTO events(\(Self.valueColumns), only_sink) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 for a in addressed { try one.run(Self.values(a.event) + [.text(a.sink)]) }
             }
-            try insert(events)
             try write(snapshot)
             try db.prepare("INSERT OR REPLACE INTO sources(name, last_sequence) VALUES (?, ?)")
                 .run([.text(source), .int(Int64(lastSequence))])
-            return try lastPosition()
+            return (sharedLast, try lastPosition())
         }
-        // One writer, one transaction: the poll's events hold consecutive positions ending at `last`.
+        // One writer, one transaction: the poll's shared events hold consecutive positions ending at `sharedLast`.
         if let commitObserver, !events.isEmpty {
-            let first = last - Int64(events.count) + 1
+            let first = sharedLast - Int64(events.count) + 1
             commitObserver(events.enumerated().map { JournaledEvent(position: first + Int64($0.offset), event: $0.element) })
         }
         return last

@@ -66,6 +66,29 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
         #expect(try await journal.restore(source: "src").floor.states.isEmpty)
     }
 
+    @Test func aSinksHeartbeatsFollowThePollsSharedEventsInPositionAsInSequence() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(directory: dir.path)
+        _ = try await journal.cursor(sink: "hb")
+        let observed = ObservedBox()
+        await journal.observeCommits { observed.add($0) }
+        var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 5)
+        let agents = [AgentState(user: "a", status: "READY"), AgentState(user: "b", status: "READY")]
+        _ = tracker.observe(agents, at: t0)
+        let shared = tracker.observe([agents[0], AgentState(user: "b", status: "PAUSED")], at: t0.adding(milliseconds: 1000))
+        let heartbeat = EncodedEvent(tracker.heartbeat(tracker.floor["a"]!, at: t0.adding(milliseconds: 1000)))
+        let changes = shared.compactMap { e -> AgentChange? in if case .agent(let c, _) = e.payload { return c }; return nil }
+        let last = try await journal.commit(source: "src", events: shared.map(EncodedEvent.init), addressed: [("hb", heartbeat)],
+                                            changes: changes, at: t0.adding(milliseconds: 1000), lastSequence: tracker.lastSequence)
+        let forSink = try await journal.events(for: "hb", after: 0, limit: 10)
+        #expect(forSink.map(\.event.sequence) == forSink.map(\.event.sequence).sorted(), "positions follow sequences")
+        #expect(forSink.last?.event.type == .heartbeat && forSink.last?.position == last)
+        #expect(observed.events.map(\.event.type) == [.statusChanged], "readers are told of shared events only")
+        #expect(observed.events.first?.position == last - 1, "at the position the shared event holds")
+        #expect(try await journal.sharedEvents(after: 0, limit: 10).map(\.position) == [last - 1])
+    }
+
     @Test func aPollAndItsSnapshotSurviveReopening() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -194,4 +217,12 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
         #expect(try await journal.replay(sink: "late", from: .time(t0.adding(milliseconds: 5000))) == 0)
         #expect(try await journal.purgeDeadLetters(sink: nil) == 0)
     }
+}
+
+/// What `observeCommits` reported, for a test to read.
+private final class ObservedBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [JournaledEvent] = []
+    func add(_ events: [JournaledEvent]) { lock.withLock { all += events } }
+    var events: [JournaledEvent] { lock.withLock { all } }
 }
