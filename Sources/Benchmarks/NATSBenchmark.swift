@@ -98,7 +98,7 @@ struct NATSServerChild {
     let store: String
 
     static func start() throws -> NATSServerChild {
-        let port = try SSEBenchmark.freePort()
+        let port = try Bench.freeLoopbackPort()
         let store = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-nats-store-\(getpid())").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")

@@ -36,7 +36,7 @@ struct SSEBenchmark: AsyncParsableCommand {
     func run() async throws {
         let simulator = try SimulatorProcess.start(agents: agents, tick: tick, spread: spread)
         defer { simulator.stop() }
-        let port = try Self.freePort()
+        let port = try Bench.freeLoopbackPort()
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-sse-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: state) }
         let source = VICIdialSource(name: "bench", url: simulator.url, user: "apiuser", password: "apipass", interval: interval, timeout: 5)
@@ -103,19 +103,6 @@ struct SSEBenchmark: AsyncParsableCommand {
         r.cutOff = pool.readers.filter { !$0.notices.isEmpty }.count
         r.latencies = arrivals.withLock { $0 }.compactMap { id, arrival in stamps.published(id).map { Double(arrival &- $0) / 1e9 } }
         return r
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")),
-                               sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw ValidationError("cannot find a free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
 

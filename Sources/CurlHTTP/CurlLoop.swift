@@ -10,7 +10,10 @@ final class CurlLoop: Sendable {
         var shuttingDown = false
     }
 
-    static let globalInit: Void = { _ = ccurl_global_init() }()
+    /// libcurl's one-time set-up; without it no transfer can work, so a failure stops the process with the cause.
+    static let globalInit: Void = {
+        do { try Curl.check(ccurl_global_init(), "curl_global_init") } catch { fatalError("\(error)") }
+    }()
 
     private let inbox = Mutex(Inbox())
     /// `CURLM*`. Created here, then used only by the loop thread, except `curl_multi_wakeup` (thread-safe).

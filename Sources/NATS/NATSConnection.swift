@@ -97,7 +97,9 @@ public final class NATSConnection: @unchecked Sendable {
         try NATS.check(natsConnection_JetStream(&jetStream, connection, &jo), "cannot open a JetStream context")
     }
 
-    /// Publishes `messages` at once and awaits each one's acknowledgment for at most `timeout` seconds.
+    /// Publishes `messages` at once and awaits each one's acknowledgment for at most `timeout` seconds. On a
+    /// timeout every message of the connection still unacknowledged is taken back, so calls that overlap
+    /// (as the latency benchmark's do) time out together; the sink makes one call at a time.
     /// - Returns: per message, its stream sequence or why it was not stored (a timeout: the server may or may
     ///   not have it; a retry with the same id is stored once).
     public func publish(_ messages: [Message], timeout: Double) async -> [Result<UInt64, NATSError>] {
@@ -177,8 +179,8 @@ final class EventBox: Sendable {
     static let disconnected: natsConnectionHandler = { _, closure in from(closure)?.send(.disconnected) }
     static let reconnected: natsConnectionHandler = { nc, closure in
         var url = [CChar](repeating: 0, count: 256)
-        _ = natsConnection_GetConnectedUrl(nc, &url, 256)
-        from(closure)?.send(.reconnected(String(cString: url)))
+        let known = (try? NATS.check(natsConnection_GetConnectedUrl(nc, &url, 256), "cannot read the server's URL")) != nil
+        from(closure)?.send(.reconnected(known ? String(cString: url) : "(server unknown)"))
     }
     /// The library's last callback for a connection: its retain on the box ends.
     static let closed: natsConnectionHandler = { _, closure in
