@@ -29,7 +29,18 @@ import VicinotifyCore
         options.user = user
         options.password = password
         let nc = try await NATSConnection.connect(options)
-        let consumer = try await NATSConsumer.open(on: nc, stream: stream, subject: ">", from: .all)
+        // In a cluster that just lost a node, making a consumer can time out while its leader is elected.
+        var consumer: NATSConsumer?
+        var attempts = 0
+        while consumer == nil {
+            attempts += 1
+            do {
+                consumer = try await NATSConsumer.open(on: nc, stream: stream, subject: ">", from: .all)
+            } catch {
+                if !error.isTimeout || attempts == 6 { throw error }
+            }
+        }
+        guard let consumer else { return [] }
         var out: [NATSConsumer.Received] = []
         while let m = try await consumer.next(timeout: 1) { out.append(m) }
         await consumer.close()

@@ -16,7 +16,7 @@ Prints its port on stdout once listening. Control (JSON over HTTP on the same po
 Each receipt: path, id, timestamp, signatures_valid (how many v1 signatures matched a known secret),
 events (the body's events), outcome (accepted | rejected | ambiguous), t (seconds, monotonic), done_t.
 """
-import base64, hashlib, hmac, json, os, random, socket, sys, threading, time
+import base64, hashlib, hmac, json, os, random, select, socket, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -51,6 +51,14 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def client_gone(self):
+        """Whether the client has closed its side of the connection (readable, and nothing but EOF to read)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def drop(self):
         self.close_connection = True
@@ -149,6 +157,11 @@ class Handler(BaseHTTPRequestHandler):
         if b.get("delay_ms"):
             time.sleep(b["delay_ms"] / 1000)
         if fault is None:
+            # Processed, but the client already gave up (its timeout passed while this machine was busy):
+            # the answer cannot reach it, so this attempt is ambiguous, as a lost answer is.
+            if self.client_gone():
+                with lock:
+                    receipt["outcome"] = "ambiguous"
             self.answer(200, b"ok")
         elif fault == "status":
             self.answer(b["status"], b.get("body", "").encode(), b.get("headers"))
