@@ -30,6 +30,13 @@ public struct APIAccess: Sendable {
         public var sources: [String]?
         public var campaigns: [String]?
         public static let everything = Scope(sources: nil, campaigns: nil)
+
+        /// Whether an alert rule can fire on an agent this scope sees (a rule without sources or
+        /// campaigns can).
+        func covers(_ rule: AlertRule) -> Bool {
+            (sources == nil || rule.sources.isEmpty || rule.sources.contains { sources!.contains($0) })
+                && (campaigns == nil || rule.campaigns.isEmpty || rule.campaigns.contains { campaigns!.contains($0) })
+        }
     }
 
     public enum Denial: Error, Equatable {

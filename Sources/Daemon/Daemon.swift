@@ -35,9 +35,11 @@ public final class Daemon: Sendable {
     /// can be delivered within `drainTimeout` seconds and returns. What is left stays in the journal.
     /// - Parameter once: poll every source once, deliver, and return.
     /// - Returns: the last poll report of each source.
-    /// - Throws: `JournalError` when the journal cannot be opened.
+    /// - Throws: `StateDirectoryError` when another daemon holds `state_dir`, `JournalError` when the journal cannot be opened.
     @discardableResult
     public func run(once: Bool = false, drainTimeout: Double = 10) async throws -> [PollReport] {
+        let lock = try StateDirectoryLock(directory: configuration.stateDirectory)
+        defer { lock.release() }
         let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }

@@ -19,19 +19,46 @@ struct EventStream: Sendable {
         case after(Int64)
         case time(Timestamp)
 
-        /// From `Last-Event-ID` (which wins) or `since`; `nil` when neither parses.
-        init?(lastEventID: String?, since: String?) {
-            if let id = lastEventID?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
-                guard let p = Int64(id), p >= 0 else { return nil }
-                self = .after(p)
-            } else if let since, !since.isEmpty {
-                if let p = Int64(since), p >= 0 { self = .after(p) }
-                else if let t = Timestamp(rfc3339: since) { self = .time(t) }
-                else if let d = ConfigDuration.parse(since) { self = .time(Timestamp.now().adding(milliseconds: -Int64(d * 1000))) }
-                else { return nil }
-            } else {
-                self = .live
+        /// The largest journal position a reader may name (2^53, what a JavaScript client holds exactly).
+        static let maxPosition: Int64 = 1 << 53
+        /// The longest duration back a reader may name: a year, as in the configuration.
+        static let maxDuration: Double = 366 * 86400
+
+        /// A request's start that cannot be read: which parameter, and why.
+        struct Invalid: Error, Equatable {
+            var parameter: String
+            var reason: String
+            var json: String {
+                "{\"error\":\"\(parameter): \(reason)\",\"parameter\":\"\(parameter)\"}\n"
             }
+        }
+
+        /// From `Last-Event-ID` (which wins) or `since`, every number within bounds.
+        static func parse(lastEventID: String?, since: String?, now: Timestamp = .now()) -> Result<Start, Invalid> {
+            if let id = lastEventID?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
+                guard let p = position(id) else {
+                    return .failure(Invalid(parameter: "Last-Event-ID", reason: "not a journal position from 0 to \(maxPosition)"))
+                }
+                return .success(.after(p))
+            }
+            guard let since, !since.isEmpty else { return .success(.live) }
+            if since.allSatisfy { ("0"..."9").contains($0) } {
+                guard let p = position(since) else {
+                    return .failure(Invalid(parameter: "since", reason: "a journal position goes from 0 to \(maxPosition)"))
+                }
+                return .success(.after(p))
+            }
+            if let t = Timestamp(rfc3339: since) { return .success(.time(t)) }
+            if let d = ConfigDuration.parse(since) {
+                guard d <= maxDuration else { return .failure(Invalid(parameter: "since", reason: "a duration goes back at most 366 days")) }
+                return .success(.time(now.adding(milliseconds: -Int64(d * 1000))))
+            }
+            return .failure(Invalid(parameter: "since", reason: "not a journal position, an RFC 3339 time or a duration such as 5m"))
+        }
+
+        private static func position(_ text: String) -> Int64? {
+            guard text.count <= 16, text.allSatisfy { ("0"..."9").contains($0) }, let p = Int64(text), p <= maxPosition else { return nil }
+            return p
         }
     }
 

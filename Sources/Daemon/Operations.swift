@@ -135,7 +135,7 @@ public final class Operations: Sendable {
             q.campaigns = campaigns
             return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(q), as: UTF8.self))
         case "/v1/alerts":
-            return .init(status: 200, contentType: "application/json", body: Wallboard.alerts(alerts))
+            return .init(status: 200, contentType: "application/json", body: Wallboard.alerts(alerts.filter { scope.covers($0) }))
         case "/v1/events":
             var filter = EventStream.filter(params)
             filter.sources = sources
@@ -175,9 +175,10 @@ public final class Operations: Sendable {
     /// `/v1/events`: a Server-Sent Events stream, or why not.
     private func events(_ request: OperationsServer.Request, since: String?, filter: EventFilter, hub: EventHub,
                         journal: Journal) -> OperationsServer.Reply {
-        guard let start = EventStream.Start(lastEventID: request.header("Last-Event-ID"), since: since) else {
-            return .init(status: 400, contentType: "application/json",
-                         body: "{\"error\":\"since and Last-Event-ID take a journal position, an RFC 3339 time or a duration\"}\n")
+        let start: EventStream.Start
+        switch EventStream.Start.parse(lastEventID: request.header("Last-Event-ID"), since: since) {
+        case .success(let s): start = s
+        case .failure(let invalid): return .init(status: 400, contentType: "application/json", body: invalid.json)
         }
         guard let subscription = hub.subscribe() else {
             return .init(status: 503, contentType: "application/json", body: "{\"error\":\"too many readers of /v1/events\"}\n")

@@ -67,16 +67,19 @@ public final class DeliveryQueue: Sendable {
         var rng = SplitMix64(seed: UInt64.random(in: .min ... .max))
         // Reading the next events and recording outcomes overlap with the sink's next delivery: the
         // journal works on its own thread while the sink works. Records are written in order.
-        var prefetch: Task<[JournaledEvent], any Error>?
+        var prefetch: Task<(events: [JournaledEvent], through: Int64), any Error>?
         var recording: Task<Void, Never>?
+        var recorded = machine.cursor
         defer { prefetch?.cancel() }
         while !Task.isCancelled {
             do {
                 if let p = prefetch {
                     prefetch = nil
-                    machine.received(try await p.value)
+                    let read = try await p.value
+                    machine.received(read.events, through: read.through)
                 } else if machine.room > 0 {
-                    machine.received(try await journal.events(for: name, after: machine.readPosition, limit: machine.room))
+                    let read = try await journal.pending(for: name, after: machine.readPosition, limit: machine.room)
+                    machine.received(read.events, through: read.through)
                 }
             } catch {
                 logger.error("cannot read the journal; retrying", metadata: ["sink": "\(name)", "error": "\(error)"])
@@ -89,6 +92,11 @@ public final class DeliveryQueue: Sendable {
                 await recording?.value
                 return
             case .wait(let seconds):
+                if machine.cursor > recorded {
+                    // Only other sinks' events passed: the cursor moves on without a delivery.
+                    recorded = machine.cursor
+                    recording = record(after: recording, sink: name, cursor: recorded)
+                }
                 await wakeup.wait(seconds: seconds)
                 continue
             case .deliver(let events):
@@ -96,22 +104,14 @@ public final class DeliveryQueue: Sendable {
             }
             if machine.roomAfterDelivery > 0 {
                 let (journal, after, limit) = (self.journal, machine.readPosition, machine.roomAfterDelivery)
-                prefetch = Task { try await journal.events(for: name, after: after, limit: limit) }
+                prefetch = Task { try await journal.pending(for: name, after: after, limit: limit) }
             }
             let outcomes = await sink.deliver(batch)
             let done = machine.completed(outcomes, now: .now()) { Double(rng.next() >> 11) / Double(1 << 53) }
             report(done)
-            let (previous, journal, logger) = (recording, self.journal, self.logger)
-            recording = Task {
-                await previous?.value
-                do {
-                    try await journal.record(sink: name, cursor: done.cursor, retrying: done.retrying, finished: done.finished,
-                                             dead: done.dead)
-                } catch {
-                    // Outcomes not recorded are redone after a restart: at-least-once, never lost.
-                    logger.error("cannot record deliveries in the journal", metadata: ["sink": "\(name)", "error": "\(error)"])
-                }
-            }
+            recorded = done.cursor
+            recording = record(after: recording, sink: name, cursor: done.cursor, retrying: done.retrying, finished: done.finished,
+                               dead: done.dead)
             if let reason = done.disabledBecause {
                 await recording?.value
                 logger.critical("sink disabled until the next start; its undelivered events stay in the journal",
@@ -120,6 +120,21 @@ public final class DeliveryQueue: Sendable {
             }
         }
         await recording?.value
+    }
+
+    /// Records a round's outcomes once the previous round's are recorded: records are written in order.
+    private func record(after previous: Task<Void, Never>?, sink name: String, cursor: Int64, retrying: [Int64: RetryState] = [:],
+                        finished: [Int64] = [], dead: [DeadLetter] = []) -> Task<Void, Never> {
+        let (journal, logger) = (self.journal, self.logger)
+        return Task {
+            await previous?.value
+            do {
+                try await journal.record(sink: name, cursor: cursor, retrying: retrying, finished: finished, dead: dead)
+            } catch {
+                // Outcomes not recorded are redone after a restart: at-least-once, never lost.
+                logger.error("cannot record deliveries in the journal", metadata: ["sink": "\(name)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Metrics and logs of one round.

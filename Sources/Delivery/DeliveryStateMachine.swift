@@ -71,33 +71,42 @@ public struct DeliveryStateMachine: Sendable {
     /// Room left once the events in flight are finished: what may be read ahead during a delivery.
     public var roomAfterDelivery: Int { max(0, windowSize - (window.count - inFlight.count)) }
 
-    /// Events read from the journal, in journal order, after `readPosition`.
-    public mutating func received(_ events: [JournaledEvent]) {
+    /// Events read from the journal, in journal order, after `readPosition`; `through` is the position
+    /// read through (past other sinks' events), when it is known. With nothing waiting, the cursor follows.
+    public mutating func received(_ events: [JournaledEvent], through: Int64? = nil) {
         for e in events { window.append(Entry(journaled: e, retry: pendingRetries.removeValue(forKey: e.position))) }
-        readPosition = events.last?.position ?? readPosition
+        readPosition = max(readPosition, through ?? events.last?.position ?? readPosition)
+        if window.isEmpty { cursor = max(cursor, readPosition) }
     }
 
     /// What to do at `now`. Per agent only the oldest event in the window may go, and only when its
-    /// retry is due; at most `batchSize` go together.
+    /// retry is due; at most `batchSize` go together. A batch is in journal order and ends before a
+    /// second event of an agent already in it, so a sink that never fails sees every event in sequence
+    /// order; only an agent waiting for a retry falls behind the others.
     public mutating func next(now: Timestamp, draining: Bool) -> Action {
         precondition(inFlight.isEmpty, "next(now:draining:) while a delivery is in flight")
-        var seen = Set<String>()
+        var held = Set<String>()
+        var batched = Set<String>()
         var chosen: [Int] = []
         var nextDue: Timestamp?
-        for (i, entry) in window.enumerated() where seen.insert(entry.key).inserted {
+        var cut = false
+        for (i, entry) in window.enumerated() {
+            if batched.contains(entry.key) { cut = true; break }
+            guard held.insert(entry.key).inserted else { continue }
             if let r = entry.retry, r.nextAttempt > now {
                 nextDue = min(nextDue ?? r.nextAttempt, r.nextAttempt)
                 continue
             }
             chosen.append(i)
-            if chosen.count == batchSize { break }
+            batched.insert(entry.key)
+            if chosen.count == batchSize { cut = true; break }
         }
         let dueIn = nextDue.map { max(0.001, $0.seconds(since: now)) }
         if chosen.isEmpty {
             // Also wakes every second for replays written by other processes.
             return draining ? .finish : .wait(seconds: min(dueIn ?? 1, 1))
         }
-        if chosen.count < min(batching.waitFor, batchSize), batching.maxWait > 0, !draining {
+        if !cut, chosen.count < min(batching.waitFor, batchSize), batching.maxWait > 0, !draining {
             let since = gatheringSince ?? now
             gatheringSince = since
             let left = batching.maxWait - now.seconds(since: since)

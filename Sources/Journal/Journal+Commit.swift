@@ -138,7 +138,8 @@ extension Journal {
             statement.reset()
             arena.reset(reserving: rows.reduce(0) { total, e in
                 total + e.id.utf8.count + e.sourceName.utf8.count + e.type.rawValue.utf8.count + e.subject.utf8.count
-                    + e.campaignID.utf8.count + e.userGroup.utf8.count + e.json.count
+                    + e.campaignID.utf8.count + e.userGroup.utf8.count + e.previousCampaignID.utf8.count
+                    + e.previousUserGroup.utf8.count + 2 + e.json.count
             })
             for (r, e) in rows.enumerated() {
                 let p = Int32(r * 9)
@@ -147,8 +148,8 @@ extension Journal {
                 try statement.bind(.int(Int64(e.sequence)), at: p + 3)
                 try statement.bind(arena.copy(e.type.rawValue), asText: true, at: p + 4)
                 try statement.bind(arena.copy(e.subject), asText: true, at: p + 5)
-                try statement.bind(arena.copy(e.campaignID), asText: true, at: p + 6)
-                try statement.bind(arena.copy(e.userGroup), asText: true, at: p + 7)
+                try statement.bind(arena.copy(Self.scopeColumn(e.campaignID, e.previousCampaignID)), asText: true, at: p + 6)
+                try statement.bind(arena.copy(Self.scopeColumn(e.userGroup, e.previousUserGroup)), asText: true, at: p + 7)
                 try statement.bind(.int(e.time.millisecondsSince1970), at: p + 8)
                 try statement.bind(e.json.withUnsafeBytes { arena.copy($0) }, asText: false, at: p + 9)
             }
@@ -159,7 +160,19 @@ extension Journal {
 
     static func values(_ e: EncodedEvent) -> [SQLValue] {
         [.text(e.id), .text(e.sourceName), .int(Int64(e.sequence)), .text(e.type.rawValue), .text(e.subject),
-         .text(e.campaignID), .text(e.userGroup), .int(e.time.millisecondsSince1970), .blob(e.json)]
+         .text(scopeColumn(e.campaignID, e.previousCampaignID)), .text(scopeColumn(e.userGroup, e.previousUserGroup)),
+         .int(e.time.millisecondsSince1970), .blob(e.json)]
+    }
+
+    /// `campaign_id` and `user_group` hold the current value, then a unit separator and the previous
+    /// one when the change left it (rows written before it have none).
+    static func scopeColumn(_ current: String, _ previous: String) -> String {
+        previous.isEmpty ? current : current + "\u{1F}" + previous
+    }
+
+    static func scopeValues(_ column: String) -> (current: String, previous: String) {
+        guard let i = column.firstIndex(of: "\u{1F}") else { return (column, "") }
+        return (String(column[..<i]), String(column[column.index(after: i)...]))
     }
 
     /// An event's columns, in the order of `values(_:)`; every table holding events uses them.
@@ -167,9 +180,11 @@ extension Journal {
     static let eventColumns = "position, " + valueColumns
 
     static func event(_ q: Statement, from col: Int32 = 0) -> JournaledEvent {
-        JournaledEvent(position: q.int(col), event: EncodedEvent(
+        let campaign = scopeValues(q.text(col + 6)), group = scopeValues(q.text(col + 7))
+        return JournaledEvent(position: q.int(col), event: EncodedEvent(
             id: q.text(col + 1), sequence: UInt64(q.int(col + 3)), type: EventType(rawValue: q.text(col + 4)) ?? .updated,
-            subject: q.text(col + 5), sourceName: q.text(col + 2), campaignID: q.text(col + 6), userGroup: q.text(col + 7),
+            subject: q.text(col + 5), sourceName: q.text(col + 2), campaignID: campaign.current, userGroup: group.current,
+            previousCampaignID: campaign.previous, previousUserGroup: group.previous,
             time: Timestamp(millisecondsSince1970: q.int(col + 8)), json: q.blob(col + 9)))
     }
 

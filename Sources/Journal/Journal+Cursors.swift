@@ -26,6 +26,21 @@ extension Journal {
         return out
     }
 
+    /// A sink's next events after `position` (at most `limit`), and the position it has read through:
+    /// past the events of other sinks (their heartbeats, replays), so its cursor moves on even when
+    /// nothing is for it, and neither pruning nor its reads are held back by them.
+    public func pending(for sink: String, after position: Int64, limit: Int) throws -> (events: [JournaledEvent], through: Int64) {
+        // The end first: a row committed after it (by this or another process) has a higher position.
+        let end = try lastPosition()
+        let q = try db.prepare("""
+            SELECT \(Self.eventColumns) FROM events
+            WHERE position > ? AND position <= ? AND (only_sink IS NULL OR only_sink = ?) ORDER BY position LIMIT ?
+            """).bind([.int(position), .int(end), .text(sink), .int(Int64(limit))])
+        var out: [JournaledEvent] = []
+        while try q.step() { out.append(Self.event(q)) }
+        return (out, out.count == limit ? out.last!.position : max(position, end))
+    }
+
     public func retries(sink: String) throws -> [Int64: RetryState] {
         let q = try db.prepare("SELECT position, attempts, first_attempt_ms, next_attempt_ms, last_error FROM retries WHERE sink = ?")
             .bind([.text(sink)])
@@ -102,8 +117,10 @@ extension Journal {
         var out: [EncodedEvent] = []
         while try q.step() {
             guard let type = EventType(rawValue: q.text(0)) else { continue }
-            out.append(EncodedEvent(id: "", sequence: 0, type: type, subject: q.text(1), sourceName: source, campaignID: q.text(2),
-                                    userGroup: q.text(3), time: Timestamp(millisecondsSince1970: q.int(4)), json: []))
+            let campaign = Self.scopeValues(q.text(2)), group = Self.scopeValues(q.text(3))
+            out.append(EncodedEvent(id: "", sequence: 0, type: type, subject: q.text(1), sourceName: source, campaignID: campaign.current,
+                                    userGroup: group.current, previousCampaignID: campaign.previous, previousUserGroup: group.previous,
+                                    time: Timestamp(millisecondsSince1970: q.int(4)), json: []))
         }
         return out
     }

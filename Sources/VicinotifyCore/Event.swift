@@ -132,11 +132,16 @@ public struct EncodedEvent: Sendable, Hashable {
     public var sourceName: String
     public var campaignID: String
     public var userGroup: String
+    /// The campaign and user group the agent had before this change, when they differ from the current
+    /// ones (empty otherwise): a scoped reader must see an agent leave its scope.
+    public var previousCampaignID: String
+    public var previousUserGroup: String
     public var time: Timestamp
     public var json: [UInt8]
 
     public init(id: String, sequence: UInt64, type: EventType, subject: String, sourceName: String,
-                campaignID: String, userGroup: String, time: Timestamp, json: [UInt8]) {
+                campaignID: String, userGroup: String, previousCampaignID: String = "", previousUserGroup: String = "",
+                time: Timestamp, json: [UInt8]) {
         self.id = id
         self.sequence = sequence
         self.type = type
@@ -144,13 +149,17 @@ public struct EncodedEvent: Sendable, Hashable {
         self.sourceName = sourceName
         self.campaignID = campaignID
         self.userGroup = userGroup
+        self.previousCampaignID = previousCampaignID == campaignID ? "" : previousCampaignID
+        self.previousUserGroup = previousUserGroup == userGroup ? "" : previousUserGroup
         self.time = time
         self.json = json
     }
 
     public init(_ event: Event) {
+        let previous = event.change.flatMap { $0.current == nil ? nil : $0.previous }
         self.init(id: event.id, sequence: event.sequence, type: event.type, subject: event.subject,
                   sourceName: event.sourceName, campaignID: event.campaignID ?? "", userGroup: event.userGroup ?? "",
+                  previousCampaignID: previous?.campaignID ?? "", previousUserGroup: previous?.userGroup ?? "",
                   time: event.time, json: EventEncoder.encode(event))
     }
 }

@@ -25,9 +25,15 @@ public struct EventFilter: Sendable, Equatable {
         types.isEmpty && sources.isEmpty && campaigns.isEmpty && userGroups.isEmpty && agents.isEmpty
     }
 
+    /// An agent event passes when its current or its previous campaign and user group do: a reader
+    /// scoped to a campaign sees an agent move out of it (or log out) rather than keeping a ghost.
     public func matches(_ event: EncodedEvent) -> Bool {
-        matches(type: event.type, source: event.sourceName, campaign: event.campaignID, userGroup: event.userGroup,
-                agent: event.subject)
+        if matches(type: event.type, source: event.sourceName, campaign: event.campaignID, userGroup: event.userGroup,
+                   agent: event.subject) { return true }
+        guard !event.previousCampaignID.isEmpty || !event.previousUserGroup.isEmpty else { return false }
+        return matches(type: event.type, source: event.sourceName,
+                       campaign: event.previousCampaignID.isEmpty ? event.campaignID : event.previousCampaignID,
+                       userGroup: event.previousUserGroup.isEmpty ? event.userGroup : event.previousUserGroup, agent: event.subject)
     }
 
     /// Whether an event with these attributes passes; `agent` is the subject of agent events.

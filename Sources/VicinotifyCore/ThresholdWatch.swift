@@ -45,7 +45,10 @@ public struct ThresholdWatch: Sendable {
                 out.append((row, ThresholdCrossing(rule: rule.name, longerThan: rule.longerThan, seconds: seconds)))
             }
         }
-        reported = current  // occurrences that ended are forgotten
+        // Occurrences that ended are forgotten; one that only left a rule's scope (a campaign move while
+        // paused) is kept, so coming back into scope does not report it again.
+        for (key, since) in reported where current[key] == nil && floor[key.agent]?.since == since { current[key] = since }
+        reported = current
         return out
     }
 

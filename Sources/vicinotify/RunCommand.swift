@@ -8,8 +8,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon: poll every configured source and deliver events to the sinks.",
         discussion: """
-            SIGINT, SIGTERM or SIGHUP stops polling, delivers what was already polled (for at most --drain-timeout),
-            and exits 0. A second signal exits at once.
+            SIGINT or SIGTERM stops polling, delivers what was already polled (for at most --drain-timeout),
+            and exits 0. A second signal exits at once. SIGHUP is logged and ignored: restart to apply a new
+            configuration. Only one daemon may run on a state_dir: a second one exits 1 naming the first one's PID.
 
             --once exits 1 when a source failed or its events could not be journaled.
 
@@ -36,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap()
-        Termination.install(logger: logger)
+        Termination.install(logger: logger, ignoringHangup: true)
         let configuration: Configuration
         do {
             configuration = try Configuration.load(path: config)

@@ -58,8 +58,9 @@ struct FloorOptions: ParsableArguments {
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP: the first cancels the work (a graceful stop; SIGHUP does not reload),
-/// the second exits at once.
+/// SIGINT and SIGTERM (and SIGHUP, unless the daemon ignores it): the first cancels the work (a graceful
+/// stop), the second exits at once. The daemon ignores SIGHUP with a log line: systemd's
+/// `Restart=on-failure` would leave a daemon down that a reload request had stopped with exit 0.
 /// Install before starting the work: a signal that arrives first is remembered, never lost.
 enum Termination {
     /// Keeps the signal sources alive; written once, before any signal is handled.
@@ -68,7 +69,7 @@ enum Termination {
     private static let received = Atomic<Int>(0)
     private static let cancel = Mutex<(@Sendable () -> Void)?>(nil)
 
-    static func install(logger: Logger) {
+    static func install(logger: Logger, ignoringHangup: Bool = false) {
         // A parent may hand us these signals blocked (a test runner's spawn does): unblock them.
         var set = sigset_t()
         sigemptyset(&set)
@@ -80,6 +81,10 @@ enum Termination {
             signal(sig, SIG_IGN)  // first: libdispatch installs its own handler when the source resumes
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                if sig == SIGHUP, ignoringHangup {
+                    logger.notice("SIGHUP ignored: the configuration is read at start; restart to apply a new one (SIGTERM stops)")
+                    return
+                }
                 if received.add(1, ordering: .relaxed).newValue > 1 {
                     logger.warning("second signal: exiting now")
                     exit(130)

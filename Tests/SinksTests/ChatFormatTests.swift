@@ -66,4 +66,33 @@ import VicinotifyCore
         let lines = try await receiver.receipts("/batched").compactMap(\.chatText).flatMap { $0.split(separator: "\n") }
         #expect(lines.count == 4 && lines[1].hasSuffix("READY → PAUSED BREAK after 4m"))
     }
+
+    /// What each platform reads as a mention or a link in incoming-webhook text, as regular expressions.
+    static let markup: [String: [String]] = [
+        "slack": [#"<[!@#][^>]*>"#, #"<https?:[^>]*>"#, #"https?://"#],
+        "mattermost": [#"@(channel|here|all|[a-z0-9._-]+)"#, #"!?\[[^\]]*\]\("#, #"https?://"#],
+        "teams": [#"<at>"#, #"!?\[[^\]]*\]\("#, #"https?://"#, #"<[a-z]+"#],
+    ]
+
+    /// Agents' names as an attacker would set them in VICIdial.
+    static let hostileNames = ["@channel", "@here everyone", "<!channel>", "<!here|x>", "@all", "[click](https://evil.example/x)",
+                               "![pixel](https://evil.example/p.png)", "<https://evil.example|invoice>", "<at>boss</at>",
+                               "see https://evil.example", "Bond, James"]
+
+    @Test(arguments: ["slack", "mattermost", "teams"])
+    func noNameBecomesAMentionOrALink(_ platform: String) throws {
+        for name in Self.hostileNames {
+            let event = #"{"type":"vicidial.agent.updated","subject":"agent9","data":{"full_name":"\#(name)","changed":["full_name"]}}"#
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(ChatMessage.body([Array(event.utf8)], timeZone: Self.utc)))
+                                        as? [String: Any])
+            let text = try #require(body["text"] as? String)
+            for pattern in Self.markup[platform]! {
+                #expect(text.range(of: pattern, options: [.regularExpression, .caseInsensitive]) == nil,
+                        "\(platform): \(pattern) matches \(text)")
+            }
+            let shown = text.replacingOccurrences(of: "\u{2060}", with: "").replacingOccurrences(of: "&lt;", with: "<")
+                .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+            #expect(shown.contains("(\(name))"), "the name still reads as it is: \(shown)")
+        }
+    }
 }

@@ -39,6 +39,10 @@ import VicinotifyCore
         Row(name: "the next occurrence fires again", rules: [longBreak], polls: [
             (0, [a("x", "PAUSED", pause: "BREAK")], []), (11, [a("x", "PAUSED", pause: "BREAK")], ["x/long_break"]),
             (12, [a("x", "READY")], []), (13, [a("x", "PAUSED", pause: "BREAK")], []), (23, [a("x", "PAUSED", pause: "BREAK")], ["x/long_break"])]),
+        Row(name: "leaving the rule's scope and coming back is the same occurrence", rules: [idle], polls: [
+            (0, [a("x", "READY")], []), (10, [a("x", "READY")], ["x/idle"]), (11, [a("x", "READY", campaign: "SUPPORT")], []),
+            (12, [a("x", "READY")], []), (13, [a("x", "READY", campaign: "SUPPORT")], []), (30, [a("x", "READY")], []),
+            (31, [a("x", "PAUSED")], []), (32, [a("x", "READY")], []), (42, [a("x", "READY")], ["x/idle"])]),
         Row(name: "several rules on one agent, each once", rules: [anyPause, longBreak], polls: [
             (0, [a("x", "PAUSED", pause: "BREAK")], []), (5, [a("x", "PAUSED", pause: "BREAK")], ["x/paused"]),
             (10, [a("x", "PAUSED", pause: "BREAK")], ["x/long_break"]), (11, [a("x", "PAUSED", pause: "BREAK")], [])]),

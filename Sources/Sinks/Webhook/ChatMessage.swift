@@ -2,13 +2,36 @@ import Foundation
 
 /// The `chat` body of a webhook endpoint: `{"text": ...}` with one readable line per event, which Slack,
 /// Mattermost and Teams incoming webhooks accept ("09:14 agent002 (Bond, James) PAUSED BREAK for 15m -
-/// rule long_break"). Times are the daemon's local time; `&`, `<` and `>` are escaped as Slack requires.
+/// rule long_break"). Times are the daemon's local time. Text from VICIdial (names, codes, caller ids)
+/// is neutralised for all three: see `neutralise`.
 public enum ChatMessage {
     public static func body(_ events: [[UInt8]], timeZone: TimeZone = .current) -> [UInt8] {
-        let text = events.map { line(for: $0, timeZone: timeZone) }.joined(separator: "\n")
-        let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-        return Array((try? JSONSerialization.data(withJSONObject: ["text": escaped], options: [.withoutEscapingSlashes])) ?? Data())
+        let text = neutralise(events.map { line(for: $0, timeZone: timeZone) }.joined(separator: "\n"))
+        return Array((try? JSONSerialization.data(withJSONObject: ["text": text], options: [.withoutEscapingSlashes])) ?? Data())
+    }
+
+    /// Text that no platform reads as markup, and that looks the same: `&`, `<`, `>` become entities
+    /// (Slack's `<!channel>`, `<url|text>`; Mattermost and Teams render entities), and an invisible word
+    /// joiner (U+2060) follows each `@` (mentions: `@channel`, `@here`, `@all`, `@user`), sits inside
+    /// `](` and `![` (Markdown links and images) and after the colon of `://` (links made from URLs).
+    public static func neutralise(_ text: String) -> String {
+        let joiner: Character = "\u{2060}"
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        let chars = Array(text)
+        for (i, c) in chars.enumerated() {
+            let next = i + 1 < chars.count ? chars[i + 1] : nil
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "@": out.append(c); out.append(joiner)
+            case "]" where next == "(", "!" where next == "[": out.append(c); out.append(joiner)
+            case ":" where next == "/" && i + 2 < chars.count && chars[i + 2] == "/": out.append(c); out.append(joiner)
+            default: out.append(c)
+            }
+        }
+        return out
     }
 
     /// One event as a line.
