@@ -3,13 +3,15 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// The opt-in HTTP listener for operators (`"http": {"listen": "127.0.0.1:9464"}`): `GET /metrics`,
 /// `/healthz`, `/readyz` and `/v1/agents`, answered by `respond` (which gets the request URI, query included).
 ///
-/// It never takes the file descriptors the journal and the sinks need: at most `maxConnections` at once
-/// (a connection beyond is closed at once), and a connection idle for `idleTimeout` is closed.
+/// It never takes the file descriptors the journal and the sinks need: at most `maxConnections` at once.
+/// A request's head must arrive within `headerTimeout` of the connection (or of the previous answer),
+/// and when every slot is taken a new connection replaces the one that has waited longest for its
+/// request (`ConnectionSlots`): clients that trickle headers cannot lock operators out. A connection
+/// idle for `idleTimeout` is closed.
 public final class OperationsServer: Sendable {
     /// A request as `respond` sees it.
     public struct Request: Sendable {
@@ -62,15 +64,14 @@ public final class OperationsServer: Sendable {
 
     /// Binds and serves in the background. Throws when the address cannot be bound.
     public static func start(host: String, port: Int, logger: Logger, maxConnections: Int = defaultMaxConnections,
-                             idleTimeout: TimeAmount = .seconds(30),
+                             idleTimeout: TimeAmount = .seconds(30), headerTimeout: TimeAmount = .seconds(10),
                              respond: @escaping @Sendable (Request) async -> Reply) async throws -> OperationsServer {
-        let open = Atomic<Int>(0)
+        let slots = ConnectionSlots(capacity: maxConnections, headerTimeout: headerTimeout)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
-                let full = open.add(1, ordering: .relaxed).newValue > maxConnections
-                channel.closeFuture.whenComplete { _ in open.subtract(1, ordering: .relaxed) }
-                if full { channel.close(promise: nil) }  // its request stream ends at once; it is served nothing
+                // Every slot busy: its request stream ends at once; it is served nothing.
+                if !slots.admit(channel) { channel.close(promise: nil) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
@@ -88,7 +89,7 @@ public final class OperationsServer: Sendable {
                 try await withThrowingDiscardingTaskGroup { group in
                     try await channel.executeThenClose { connections in
                         for try await connection in connections {
-                            group.addTask { await serve(connection, respond: respond) }
+                            group.addTask { await serve(connection, slots: slots, respond: respond) }
                         }
                     }
                 }
@@ -108,13 +109,15 @@ public final class OperationsServer: Sendable {
     /// How long a finished stream may take to reach a slow reader before its connection is closed.
     static let flushGrace = TimeAmount.seconds(10)
 
-    private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>,
+    private static func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, slots: ConnectionSlots,
                               respond: @Sendable (Request) async -> Reply) async {
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             for try await part in inbound {
                 switch part {
-                case .head(let h): head = h
+                case .head(let h):
+                    head = h
+                    slots.busy(connection.channel)
                 case .body: break
                 case .end:
                     guard let h = head else { continue }
@@ -149,6 +152,7 @@ public final class OperationsServer: Sendable {
                     if h.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: reply.body)))) }
                     try await outbound.write(.end(nil))
                     if !h.isKeepAlive { return }
+                    slots.waiting(connection.channel)
                 }
             }
         }

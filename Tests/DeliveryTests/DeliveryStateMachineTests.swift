@@ -56,11 +56,21 @@ import VicinotifyCore
         var m = Self.machine(batching: SinkBatching(waitFor: 100, maxWait: 5))
         m.received(Self.events(subjects))
         var got: [[String]] = []
-        while case .deliver(let events) = m.next(now: Self.t0, draining: false) {
-            got.append(events.map(\.id))
-            _ = m.completed(events.map { _ in .delivered }, now: Self.t0) { 0 }
+        var times: [Timestamp] = []
+        var now = Self.t0
+        while got.joined().count < subjects.count, now < Self.at(60) {
+            switch m.next(now: now, draining: false) {
+            case .deliver(let events):
+                got.append(events.map(\.id))
+                times.append(now)
+                _ = m.completed(events.map { _ in .delivered }, now: now) { 0 }
+            case .wait(let seconds): now = now.adding(milliseconds: Int64(seconds * 1000))
+            case .finish: Issue.record("finished while not draining")
+            }
         }
-        #expect(got == batches, "a batch cut short by a second event of one agent goes at once, without waiting to gather")
+        #expect(got == batches)
+        #expect(times.dropLast().allSatisfy { $0 == Self.t0 }, "a batch cut short by an agent's second event goes at once")
+        #expect(times.last == Self.at(5), "the last batch gathers for max_wait as before")
     }
 
     @Test func randomFloorsAreDeliveredInSequenceOrder() {
