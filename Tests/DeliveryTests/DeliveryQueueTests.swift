@@ -117,7 +117,7 @@ import VicinotifyCore
         let live = RecordingSink(name: "live")
         let queues = [DeliveryQueue(sink: stuck, journal: journal, logger: Logger(label: "t")),
                       DeliveryQueue(sink: live, journal: journal, logger: Logger(label: "t"))]
-        let runs = queues.map(Self.start)
+        let runs = queues.map(DeliveryQueueTests.start)
         var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 2)
         for p in 0..<20 {
             let time = Timestamp.now()
@@ -206,5 +206,44 @@ private extension Int {
         #expect(try await journal.allEvents().isEmpty)
         #expect(try await journal.lastPosition() == end)
         #expect(try await journal.cursor(sink: "new") == end)
+    }
+
+    /// Heartbeats are journaled for one sink: a sink that has nothing else to deliver must read past them,
+    /// or its cursor stands still, pruning keeps every row and each read scans the growing backlog.
+    @Test func anIdleSinkPassesAnotherSinksHeartbeatsAndPruningBoundsTheJournal() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let journal = try Journal(directory: dir.path)
+        _ = try await journal.cursor(sink: "hb")
+        _ = try await journal.cursor(sink: "plain")
+        let hb = RecordingSink(name: "hb"), plain = RecordingSink(name: "plain")
+        let queues = [hb, plain].map { DeliveryQueue(sink: $0, journal: journal, policy: DeliveryQueueTests.fast, logger: Logger(label: "t")) }
+        let runs = queues.map(DeliveryQueueTests.start)
+        var tracker = SourceTracker(name: "src", eventSource: "vicidial://src", redactedURL: "", idSeed: 3)
+        let t0 = Timestamp(millisecondsSince1970: 1_795_500_000_000)
+        _ = tracker.observe((0..<10).map { AgentState(user: "a\($0)", status: "READY") }, at: t0)
+        var rows = 0
+        for poll in 1...200 {
+            let time = t0.adding(milliseconds: Int64(poll) * 1000)
+            let beats = tracker.floor.rows.map { (sink: "hb", event: EncodedEvent(tracker.heartbeat($0, at: time))) }
+            try await journal.commit(source: "src", events: [], addressed: beats, changes: [], at: time, lastSequence: tracker.lastSequence)
+            for q in queues { q.notify() }
+            if poll % 50 == 0 {
+                let end = try await journal.lastPosition()
+                #expect(await hb.wait { $0.count == poll * 10 })
+                var passed = false
+                for _ in 0..<200 where !passed {
+                    passed = try await journal.cursor(sink: "plain") == end
+                    if !passed { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                #expect(passed, "the idle sink's cursor reaches the end past the heartbeats")
+                _ = try await journal.prune(sinks: ["hb", "plain"], keep: 100)
+                rows = try await journal.allEvents().count
+                #expect(rows <= 100, "pruning keeps keep_events rows, not every heartbeat")
+            }
+        }
+        #expect(await plain.events.isEmpty)
+        for q in queues { q.drain() }
+        for r in runs { await r.value }
     }
 }
