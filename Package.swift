@@ -60,7 +60,7 @@ let package = Package(
         ]),
         // Configuration and the running daemon: sources -> differ -> sinks.
         .target(name: "Daemon", dependencies: ["VicinotifyCore", "ConfigValidation", "VICIdial", "Journal", "Delivery", "Sinks",
-                                                "CurlHTTP", "Postgres",
+                                                "CurlHTTP",
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),

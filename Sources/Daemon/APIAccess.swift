@@ -55,6 +55,21 @@ public struct APIAccess: Sendable {
                               campaigns: token.campaigns.isEmpty ? nil : token.campaigns))
     }
 
+    /// Whether a request's `Host` may be answered. With tokens, any: the token guards. Without, only a
+    /// loopback name or the listen address itself, so a web page that rebinds its own DNS name to
+    /// 127.0.0.1 (DNS rebinding) cannot read an open loopback listener from a browser on this host.
+    public func allowsHost(_ header: String?, listenHost: String) -> Bool {
+        guard tokens.isEmpty else { return true }
+        guard let header = header?.trimmingCharacters(in: .whitespaces).lowercased(), !header.isEmpty else { return true }
+        var host = Substring(header)
+        if host.hasPrefix("[") {
+            host = host.dropFirst().prefix { $0 != "]" }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        return Self.isLoopback(String(host)) || String(host) == listenHost.lowercased()
+    }
+
     /// The `Access-Control-Allow-Origin` value for a request's `Origin`, when that origin is allowed.
     public func allowedOrigin(_ origin: String?) -> String? {
         guard let origin, !corsOrigins.isEmpty else { return nil }
@@ -70,7 +85,12 @@ public struct APIAccess: Sendable {
     }
 
     /// Whether `host` is a loopback address, where `/v1/*` may be served without tokens.
+    /// A literal loopback address (`127.0.0.0/8` as four numbers, `::1`) or `localhost`; a name such as
+    /// `127.evil.example` is not one.
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127"
+            && parts.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
     }
 }

@@ -26,6 +26,9 @@ extension JSONValidator {
             if !pauseCodes.isEmpty, status != AgentState.paused {
                 problem(p + ".pause_codes", "pause codes only apply to status PAUSED")
             }
+            if let sub = string(d, "sub_status", p), !AlertRule.subStatuses.contains(sub) {
+                problem(p + ".sub_status", "'\(sub)' is not a VICIdial sub-status: one of \(AlertRule.subStatuses.joined(separator: ", "))")
+            }
             let ruleSources = strings(d, "sources", p)
             for s in ruleSources where !sources.contains(s) { problem(p + ".sources", "'\(s)' is not a configured source") }
             if d["longer_than"] == nil { problem(p + ".longer_than", "required: a duration such as \"15m\"") }

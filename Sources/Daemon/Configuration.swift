@@ -1,6 +1,5 @@
 import ConfigValidation
 import Foundation
-import Postgres
 import Sinks
 import VICIdial
 import VicinotifyCore

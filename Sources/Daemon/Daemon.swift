@@ -59,7 +59,8 @@ public final class Daemon: Sendable {
         if let listen = configuration.httpListen {
             do {
                 listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { request in
-                    await operations.reply(to: request, live: live, hub: hub, access: access, journal: journal, sinks: sinkNames)
+                    await operations.reply(to: request, live: live, hub: hub, access: access, journal: journal, sinks: sinkNames,
+                                           listenHost: listen.host)
                 }
                 logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen.host):\(listener!.port)"])
             } catch {

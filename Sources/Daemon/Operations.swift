@@ -78,7 +78,11 @@ public final class Operations: Sendable {
 
     /// Answers `/metrics`, `/healthz`, `/readyz`, `/v1/agents[/{source}/{agent}]` and `/v1/events`.
     func reply(to request: OperationsServer.Request, live: LiveFloor, hub: EventHub, access: APIAccess, journal: Journal,
-               sinks: [String]) async -> OperationsServer.Reply {
+               sinks: [String], listenHost: String = "127.0.0.1") async -> OperationsServer.Reply {
+        guard access.allowsHost(request.header("Host"), listenHost: listenHost) else {
+            return .init(status: 421, contentType: "application/json",
+                         body: "{\"error\":\"this listener answers only to its own address or a loopback name without http.tokens\"}\n")
+        }
         let uri = request.uri
         let path = String(uri.prefix { $0 != "?" })
         let query = uri.contains("?") ? String(uri[uri.index(after: uri.firstIndex(of: "?")!)...]) : ""

@@ -1,6 +1,5 @@
 import ConfigValidation
 import Foundation
-import Postgres
 import Sinks
 import VICIdial
 import VicinotifyCore
@@ -38,7 +37,12 @@ extension JSONValidator {
                                                                   "reader_buffer_events"]) {
             listen = listenAddress(string(o, "listen", "http", required: true) ?? "")
             access = apiAccess(o)
-            readers.max = int(o, "max_readers", "http", default: readers.max, range: 1...100_000)
+            let connections = OperationsServer.defaultMaxConnections
+            readers.max = int(o, "max_readers", "http", default: min(readers.max, connections), range: 1...100_000)
+            if readers.max > connections {
+                problem("http.max_readers", "\(readers.max) is more than the \(connections) connections the listener serves at once "
+                        + "(a quarter of the open-file limit, at most 512): at most \(connections)")
+            }
             readers.buffer = int(o, "reader_buffer_events", "http", default: readers.buffer, range: 100...1_000_000)
             if let host = listen?.host, !APIAccess.isLoopback(host), access.tokens.isEmpty {
                 problem("http.listen", "\(host) is not a loopback address: set http.tokens (or tokens_env) so /v1/* is not open to the network")
@@ -56,6 +60,9 @@ extension JSONValidator {
         config.apiAccess = access
         config.eventReaders = readers
         config.alerts = d["alerts"].map { alertRules($0, sources: Set(sources.map(\.vicidial.name))) } ?? []
+        for (i, token) in access.tokens.enumerated() {
+            for s in token.sources where names[s] == nil { problem("http.tokens[\(i)].sources", "'\(s)' is not a configured source") }
+        }
         return config
     }
 
@@ -90,7 +97,7 @@ extension JSONValidator {
                 let p = "http.tokens[\(i)]"
                 guard let t = object(item, p, allowed: ["token", "token_env", "sources", "campaigns"]) else { continue }
                 guard let secret = secret(t, "token", p, required: true) else { continue }
-                if secret.value.count < 16 { problem(secret.path, "a token needs at least 16 characters") }
+                tokenProblems(secret.value, secret.path, among: access.tokens)
                 access.tokens.append(APIAccess.Token(secret: secret.value, sources: strings(t, "sources", p),
                                                      campaigns: strings(t, "campaigns", p)))
             }
@@ -98,12 +105,25 @@ extension JSONValidator {
         if let env = string(o, "tokens_env", "http") {
             let value = environment[env] ?? ""
             if value.isEmpty, requireSecrets { problem("http.tokens_env", "environment variable \(env) is not set") }
-            for secret in value.split(separator: " ") where !secret.isEmpty {
-                if secret.count < 16 { problem("http.tokens_env", "a token in \(env) has fewer than 16 characters") }
+            for secret in value.split(whereSeparator: \.isWhitespace) {
+                tokenProblems(String(secret), "http.tokens_env (\(env))", among: access.tokens)
                 access.tokens.append(APIAccess.Token(secret: String(secret)))
             }
         }
         return access
+    }
+
+    /// A token shorter than 16 characters, with spaces around it (a header never carries them), or equal
+    /// to another one (the first would win, and its scope with it). Never says the token itself.
+    private mutating func tokenProblems(_ secret: String, _ path: String, among earlier: [APIAccess.Token]) {
+        if secret != secret.trimmingCharacters(in: .whitespacesAndNewlines) || secret.contains(where: \.isWhitespace) {
+            problem(path, "a token cannot contain spaces or line breaks (they cannot be sent in an Authorization header)")
+        } else if secret.count < 16 {
+            problem(path, "a token needs at least 16 characters")
+        }
+        if earlier.contains(where: { $0.secret == secret }) {
+            problem(path, "this token is given twice (with different scopes, one would silently win): give each scope its own token")
+        }
     }
 
     mutating func source(_ value: Any, _ p: String) -> Configuration.Source? {

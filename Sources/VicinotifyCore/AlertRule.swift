@@ -1,5 +1,8 @@
 /// One alert rule (`alerts[]`): a state to match and how long in it is too long.
 public struct AlertRule: Sendable, Equatable {
+    /// The sub-statuses VICIdial reports (the API's `real_time_sub_status`), as a rule may name them.
+    public static let subStatuses = ["RING", "DEAD", "DISPO", "3-WAY", "PARK", "PREVIEW", "DIAL"]
+
     public var name: String
     public var status: String
     /// `nil` matches any sub-status.

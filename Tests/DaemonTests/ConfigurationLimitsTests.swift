@@ -43,6 +43,32 @@ import Testing
         #expect(problems.contains { $0.hasPrefix("sources[0].url: ") }, "\(url): \(problems)")
     }
 
+    static let tokenA = "aaaaaaaaaaaaaaaaaaaa", tokenB = "bbbbbbbbbbbbbbbbbbbb"
+
+    @Test(arguments: [
+        (#""http": {"listen": "127.evil.example:9464"}"#, "http.listen: 127.evil.example is not a loopback address"),
+        (#""http": {"listen": "127.0.0.1.nip.io:9464"}"#, "http.listen: 127.0.0.1.nip.io is not a loopback address"),
+        (#""http": {"listen": "9464", "tokens": [{"token": "\#(tokenA)"}, {"token": "\#(tokenA)", "campaigns": ["SALES"]}]}"#,
+         "http.tokens[1].token: this token is given twice"),
+        (#""http": {"listen": "9464", "tokens": [{"token": "\#(tokenA)", "sources": ["nope"]}]}"#,
+         "http.tokens[0].sources: 'nope' is not a configured source"),
+        (#""http": {"listen": "9464", "tokens": [{"token": " \#(tokenA) "}]}"#, "http.tokens[0].token: a token cannot contain spaces"),
+        (#""http": {"listen": "9464", "max_readers": 100000}"#, "http.max_readers: 100000 is more than the"),
+        (#""alerts": [{"name": "x", "status": "INCALL", "sub_status": "DEADISH", "longer_than": "1m"}]"#,
+         "alerts[0].sub_status: 'DEADISH' is not a VICIdial sub-status"),
+    ])
+    func listenerTokensAndRulesAreChecked(_ root: String, _ problem: String) {
+        let problems = parse(#", "password": "p""#, root: ", " + root).problems
+        #expect(problems.contains { $0.hasPrefix(problem) }, "\(problems)")
+        #expect(!problems.contains { $0.contains(Self.tokenA) }, "a problem never quotes a token")
+    }
+
+    @Test(arguments: ["127.0.0.1", "127.1.2.3", "::1", "localhost"])
+    func loopbackListenersNeedNoToken(_ host: String) {
+        let listen = host.contains(":") ? "[\(host)]:9464" : "\(host):9464"
+        #expect(parse(#", "password": "p""#, root: #", "http": {"listen": "\#(listen)"}"#).problems.isEmpty)
+    }
+
     @Test func rootKeysAreNamedOnce() {
         #expect(parse(#", "password": "p""#, root: #", "state_dir": 5"#).problems == ["state_dir: expected a string"])
     }

@@ -77,4 +77,19 @@ import VicinotifyCore
         }
         #expect(statuses.isSuperset(of: [200, 400, 404]))
     }
+
+    @Test(arguments: [
+        ("127.0.0.1:9464", "127.0.0.1", [], 200), ("localhost:9464", "127.0.0.1", [], 200), ("[::1]:9464", "::1", [], 200),
+        ("evil.example:9464", "127.0.0.1", [], 421), ("127.evil.example", "127.0.0.1", [], 421),
+        ("wallboard.lan:9464", "wallboard.lan", [], 200), ("evil.example", "0.0.0.0", ["tttttttttttttttttttt"], 200),
+    ] as [(String, String, [String], Int)])
+    func withoutTokensOnlyTheListenersOwnNamesAreAnswered(_ host: String, _ listen: String, _ tokens: [String], _ status: Int) async throws {
+        let dir = TemporaryDirectory("vn-host")
+        defer { dir.remove() }
+        let access = APIAccess(tokens: tokens.map { APIAccess.Token(secret: $0) })
+        let request = OperationsServer.Request(method: "GET", uri: "/healthz", headers: [("Host", host)])
+        let reply = await Operations(sources: []).reply(to: request, live: LiveFloor(sources: []), hub: EventHub(), access: access,
+                                                        journal: try Journal(directory: dir.path), sinks: [], listenHost: listen)
+        #expect(reply.status == status)
+    }
 }
