@@ -52,6 +52,12 @@ public struct DeliveryStateMachine: Sendable {
     private var pendingRetries: [Int64: RetryState]
     private var gatheringSince: Timestamp?
     private var inFlight: [Int] = []
+    /// The sink answered with `Retry-After` (any value, even 0 or a past date): nothing goes before this
+    /// time, at least a second after the answer, then one event at a time until one is delivered.
+    public private(set) var pausedUntil: Timestamp?
+    private var probing = false
+    /// The least pause after a `Retry-After`: at most one request a second to a sink that keeps asking.
+    public static let retryAfterFloor = 1.0
 
     public init(sink: String, cursor: Int64, retries: [Int64: RetryState], policy: RetryPolicy, batching: SinkBatching,
                 batchSize: Int = 500, windowSize: Int = 2000) {
@@ -85,6 +91,10 @@ public struct DeliveryStateMachine: Sendable {
     /// order; only an agent waiting for a retry falls behind the others.
     public mutating func next(now: Timestamp, draining: Bool) -> Action {
         precondition(inFlight.isEmpty, "next(now:draining:) while a delivery is in flight")
+        if let until = pausedUntil, until > now {
+            return draining ? .finish : .wait(seconds: max(0.001, until.seconds(since: now)))
+        }
+        let batchSize = probing ? 1 : self.batchSize
         var held = Set<String>()
         var batched = Set<String>()
         var chosen: [Int] = []
@@ -154,6 +164,14 @@ public struct DeliveryStateMachine: Sendable {
                     window[i].retry = r
                 }
             }
+        }
+        let askedToWait = outcomes.compactMap { if case .retry(_, let after?) = $0 { after } else { nil } }.max()
+        if let after = askedToWait {
+            pausedUntil = now.adding(milliseconds: Int64(max(Self.retryAfterFloor, min(after, policy.maxDelay)) * 1000))
+            probing = true
+        } else if c.delivered > 0 {
+            pausedUntil = nil
+            probing = false
         }
         inFlight = []
         let finished = Set(c.finished)

@@ -88,6 +88,23 @@ import VicinotifyCore
         }
     }
 
+    /// `Retry-After: 0` (or a past date) used to let a failing endpoint get ~9 requests a second.
+    @Test(arguments: [0.0, 0.2, 3.0])
+    func retryAfterPausesTheWholeSinkAtLeastASecondThenProbesWithOneEvent(_ retryAfter: Double) {
+        var m = Self.machine(RetryPolicy(initial: 0.001, maxDelay: 60, maxAge: 3600))
+        m.received(Self.events(["a", "b", "c"]))
+        #expect(delivered(m.next(now: Self.t0, draining: false)) == ["e1", "e2", "e3"])
+        _ = m.completed(Array(repeating: .retry(reason: "HTTP 503", after: retryAfter), count: 3), now: Self.t0) { 0 }
+        let pause = max(1, retryAfter)
+        #expect(m.next(now: Self.at(pause - 0.5), draining: false) == .wait(seconds: 0.5), "nothing goes during the pause")
+        #expect(delivered(m.next(now: Self.at(pause), draining: false)) == ["e1"], "then one event probes")
+        _ = m.completed([.retry(reason: "HTTP 503", after: retryAfter)], now: Self.at(pause)) { 0 }
+        #expect(delivered(m.next(now: Self.at(pause + 0.999), draining: false)).isEmpty)
+        #expect(delivered(m.next(now: Self.at(2 * pause), draining: false)) == ["e1"])
+        _ = m.completed([.delivered], now: Self.at(2 * pause)) { 0 }
+        #expect(delivered(m.next(now: Self.at(2 * pause), draining: false)) == ["e2", "e3"], "a delivery ends the pause")
+    }
+
     @Test func batchingWaitsUpToMaxWaitThenSendsWhatIsReady() {
         var m = Self.machine(batching: SinkBatching(waitFor: 10, maxWait: 2))
         m.received(Self.events(["a", "b", "c"]))
