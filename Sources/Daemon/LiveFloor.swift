@@ -55,6 +55,9 @@ public final class LiveFloor: Sendable {
         public var userGroups: [String] = []
         public var statuses: [String] = []
         public var agents: [String] = []
+        /// The campaigns the reader's token is limited to (`nil`: none), said in the answer so a reader
+        /// can drop an agent that moved out of them.
+        public var scopeCampaigns: [String]?
 
         public init() {}
 
@@ -80,7 +83,18 @@ public final class LiveFloor: Sendable {
         let s = state.withLock { $0 }
         var w = JSONWriter()
         w.raw("{\"sequence\":"); w.int(s.position)
-        w.raw(",\"time\":\""); now.appendRFC3339(to: &w.bytes); w.raw("\",\"sources\":{")
+        w.raw(",\"time\":\""); now.appendRFC3339(to: &w.bytes); w.raw("\",\"scope\":{\"campaigns\":")
+        if let campaigns = query.scopeCampaigns {
+            w.raw("[")
+            for (i, c) in campaigns.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.string(c)
+            }
+            w.raw("]")
+        } else {
+            w.raw("null")
+        }
+        w.raw("},\"sources\":{")
         let names = s.sources.keys.sorted().filter { query.sources.isEmpty || query.sources.contains($0) }
         for (i, name) in names.enumerated() {
             if i > 0 { w.raw(",") }

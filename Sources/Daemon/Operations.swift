@@ -137,6 +137,7 @@ public final class Operations: Sendable {
             var q = LiveFloor.Query(params)
             q.sources = sources
             q.campaigns = campaigns
+            q.scopeCampaigns = scope.campaigns
             return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(q), as: UTF8.self))
         case "/v1/alerts":
             return .init(status: 200, contentType: "application/json", body: Wallboard.alerts(alerts.filter { scope.covers($0) }))

@@ -36,6 +36,9 @@ import VicinotifyCore
         config.httpListen = ("127.0.0.1", 0)
         config.apiAccess = APIAccess(tokens: [.init(secret: Self.full), .init(secret: Self.sales, campaigns: ["SALES"])],
                                      corsOrigins: ["https://wallboard.example"])
+        config.alerts = [AlertRule(name: "everywhere", status: "PAUSED", longerThan: 3600),
+                         AlertRule(name: "sales_idle", status: "READY", campaigns: ["SALES"], longerThan: 3600),
+                         AlertRule(name: "support_idle", status: "READY", campaigns: ["SUPPORT"], longerThan: 3600)]
         let logs = CapturedLogs()
         let sink = RecordingSink()
         let daemon = Daemon(configuration: config, sinks: [sink], logger: logs.logger())
@@ -78,6 +81,22 @@ import VicinotifyCore
             seen.append((try? JSONSerialization.jsonObject(with: Data(f.data.utf8)) as? [String: Any])?["subject"] as? String ?? "")
         }
         #expect(seen == ["agent001", "agent003", "agent001"], "the scoped stream skips agent002")
+        // Leaving the scope is seen (no ghost on a SALES wallboard); what follows outside it is not.
+        try await sim.set("agent001", ["campaign_id": "SUPPORT"])
+        try await sim.set("agent001", ["status": "PAUSED"])
+        try await sim.set("agent003", ["status": "PAUSED", "pause_code": "XYZ"])
+        var after: [(String, String)] = []
+        while after.count < 2, let f = await stream.next() {
+            let e = (try? JSONSerialization.jsonObject(with: Data(f.data.utf8)) as? [String: Any]) ?? [:]
+            let current = (e["data"] as? [String: Any])?["current"] as? [String: Any]
+            after.append((e["subject"] as? String ?? "", current?["campaign_id"] as? String ?? ""))
+        }
+        #expect(after.map(\.0) == ["agent001", "agent003"] && after.first?.1 == "SUPPORT", "\(after)")
+        let scopedList = try JSONSerialization.jsonObject(with: Data(try await get("/v1/agents?access_token=\(Self.sales)").body)) as? [String: Any]
+        #expect((scopedList?["scope"] as? [String: Any])?["campaigns"] as? [String] == ["SALES"])
+        let rules = try JSONSerialization.jsonObject(with: Data(try await get("/v1/alerts?access_token=\(Self.sales)").body)) as? [String: Any]
+        #expect((rules?["rules"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["everywhere", "sales_idle"],
+                "a scoped token sees only the rules of its campaigns")
         stream.close()
         #expect(try await SSEReader.open(port: port, path: "/v1/events").status == 401)
         run.cancel()

@@ -16,6 +16,22 @@ import VicinotifyCore
         #expect(EventFilter.glob(pattern, matches: text) == expected)
     }
 
+    /// A scope sees an agent leave it: the event passes when the previous or the current state is in scope.
+    @Test(arguments: [
+        (["SALES"], [String](), "SUPPORT", "SALES", "G", "", true),    // moved out of SALES
+        (["SALES"], [], "SALES", "SUPPORT", "G", "", true),            // moved into SALES
+        (["SALES"], [], "SUPPORT", "", "G", "", false),                // a change inside SUPPORT
+        (["SALES"], ["G1"], "SALES", "", "G2", "G1", true),            // left user group G1, stayed in SALES
+        (["SALES"], ["G1"], "SUPPORT", "SALES", "G2", "", false),      // never in SALES and G1 at once
+    ] as [([String], [String], String, String, String, String, Bool)])
+    func theFormerCampaignOrGroupCounts(_ campaigns: [String], _ groups: [String], _ campaign: String, _ previousCampaign: String,
+                                        _ group: String, _ previousGroup: String, _ passes: Bool) {
+        let e = EncodedEvent(id: "x", sequence: 1, type: .updated, subject: "a1", sourceName: "src", campaignID: campaign, userGroup: group,
+                             previousCampaignID: previousCampaign, previousUserGroup: previousGroup,
+                             time: Timestamp(millisecondsSince1970: 0), json: [])
+        #expect(EventFilter(campaigns: campaigns, userGroups: groups).matches(e) == passes)
+    }
+
     @Test func listsRestrictAgentEventsAndSourceEventsPassThem() {
         let filter = EventFilter(types: ["vicidial.*"], campaigns: ["SALES"], agents: ["a1"])
         func event(_ type: EventType, subject: String = "a1", campaign: String = "SALES") -> EncodedEvent {

@@ -52,6 +52,7 @@ async function start() {
   }
   $("auth").hidden = true;
   offset = Date.parse(list.time) - Date.now();
+  scope = list.scope && list.scope.campaigns;
   for (const a of agents.values()) a.row && a.row.remove();
   agents.clear();
   for (const [name, s] of Object.entries(list.sources)) {
@@ -119,9 +120,12 @@ function put(source, agent, state, since, sinceKnown) {
 
 function schedule() { if (!frame) frame = requestAnimationFrame(render); }
 
+// A token limited to campaigns sees an agent leave them (its last event names the new campaign), then nothing more of it.
+let scope = null;
+
 function visible(a) {
   const s = a.state;
-  return !a.gone && (!filter.campaign || s.campaign_id === filter.campaign) && (!filter.user_group || s.user_group === filter.user_group)
+  return !a.gone && (!scope || scope.includes(s.campaign_id)) && (!filter.campaign || s.campaign_id === filter.campaign) && (!filter.user_group || s.user_group === filter.user_group)
     && (!filter.status || s.status === filter.status);
 }
 
