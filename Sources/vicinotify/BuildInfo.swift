@@ -1,6 +1,6 @@
 /// What `vicinotify --version` prints. `scripts/package` writes the commit into the release build.
 enum BuildInfo {
     static let version = "0.2.0"
-    static let commit = "6cee1cb3b8e4"
+    static let commit = "development build"
     static var description: String { "\(version) (\(commit))" }
 }

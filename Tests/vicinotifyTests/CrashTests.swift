@@ -71,6 +71,9 @@ import Testing
             byID[id] = String(line)
             unique.append(e)
         }
+        // Sequence order across the whole source, not only per agent (a session change once printed 95 before 94).
+        let sequences = unique.map { $0["sequence"] as! String }
+        #expect(sequences == sequences.sorted(), "the source's events reach stdout in sequence order across kill -9 restarts")
         var lastSequence: [String: String] = [:]
         for e in unique {
             let subject = e["subject"] as! String, sequence = e["sequence"] as! String
