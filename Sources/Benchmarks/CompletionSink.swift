@@ -16,6 +16,8 @@ final class CompletionSink: EventSink {
     }
 
     var batching: SinkBatching { inner.batching }
+    var filter: EventFilter { inner.filter }
+    func close() async { await inner.close() }
 
     func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
         let outcomes = await inner.deliver(batch)

@@ -45,8 +45,13 @@ public final class DeliveryQueue: Sendable {
         wakeup.signal()
     }
 
-    /// Runs until cancelled, or after `drain()` once nothing is deliverable right now.
+    /// Runs until cancelled, or after `drain()` once nothing is deliverable right now; then closes the sink.
     public func run() async {
+        await deliverAll()
+        await sink.close()
+    }
+
+    private func deliverAll() async {
         let name = sink.name
         var machine: DeliveryStateMachine
         do {
@@ -59,7 +64,8 @@ public final class DeliveryQueue: Sendable {
                 cursor = end
             }
             machine = DeliveryStateMachine(sink: name, cursor: cursor, retries: try await journal.retries(sink: name),
-                                           policy: policy, batching: sink.batching, batchSize: batchSize, windowSize: windowSize)
+                                           policy: policy, batching: sink.batching, filter: sink.filter, batchSize: batchSize,
+                                           windowSize: windowSize)
         } catch {
             logger.critical("cannot read the journal: this sink will not deliver", metadata: ["sink": "\(name)", "error": "\(error)"])
             return
@@ -142,7 +148,7 @@ public final class DeliveryQueue: Sendable {
         let name = sink.name
         if let metrics {
             for (outcome, n) in [("delivered", done.delivered), ("retry", done.retrying.count), ("dead_letter", done.dead.count),
-                                 ("disabled", done.disabledEvents)] where n > 0 {
+                                 ("disabled", done.disabledEvents), ("filtered", done.filtered)] where n > 0 {
                 metrics.add("vicinotify_deliveries_total", [("sink", name), ("outcome", outcome)], Double(n))
             }
         }

@@ -32,6 +32,8 @@ public struct DeliveryStateMachine: Sendable {
         public var cursor: Int64 = 0
         public var delivered = 0
         public var failures = 0
+        /// Events the sink's filter passed over since the last completion: finished without a delivery.
+        public var filtered = 0
         public var lastReason = ""
         /// The sink is disabled (HTTP 410): the loop stops after recording.
         public var disabledBecause: String?
@@ -44,6 +46,9 @@ public struct DeliveryStateMachine: Sendable {
     public let batching: SinkBatching
     public let batchSize: Int
     public let windowSize: Int
+    /// The events the sink wants; others are finished as they are read.
+    public let filter: EventFilter
+    private var filteredSinceCompletion = 0
     public private(set) var window: [Entry] = []
     /// The last journal position read into the window.
     public private(set) var readPosition: Int64
@@ -60,8 +65,9 @@ public struct DeliveryStateMachine: Sendable {
     public static let retryAfterFloor = 1.0
 
     public init(sink: String, cursor: Int64, retries: [Int64: RetryState], policy: RetryPolicy, batching: SinkBatching,
-                batchSize: Int = 500, windowSize: Int = 2000) {
+                filter: EventFilter = EventFilter(), batchSize: Int = 500, windowSize: Int = 2000) {
         self.sink = sink
+        self.filter = filter
         self.cursor = cursor
         self.readPosition = cursor
         self.pendingRetries = retries
@@ -80,7 +86,14 @@ public struct DeliveryStateMachine: Sendable {
     /// Events read from the journal, in journal order, after `readPosition`; `through` is the position
     /// read through (past other sinks' events), when it is known. With nothing waiting, the cursor follows.
     public mutating func received(_ events: [JournaledEvent], through: Int64? = nil) {
-        for e in events { window.append(Entry(journaled: e, retry: pendingRetries.removeValue(forKey: e.position))) }
+        for e in events {
+            let retry = pendingRetries.removeValue(forKey: e.position)
+            guard filter.allowsEverything || filter.matches(e.event) else {
+                filteredSinceCompletion += 1
+                continue
+            }
+            window.append(Entry(journaled: e, retry: retry))
+        }
         readPosition = max(readPosition, through ?? events.last?.position ?? readPosition)
         if window.isEmpty { cursor = max(cursor, readPosition) }
     }
@@ -132,6 +145,8 @@ public struct DeliveryStateMachine: Sendable {
     public mutating func completed(_ outcomes: [DeliveryOutcome], now: Timestamp,
                                    random: () -> Double) -> Completion {
         var c = Completion()
+        c.filtered = filteredSinceCompletion
+        filteredSinceCompletion = 0
         for (n, i) in inFlight.enumerated() {
             let outcome = n < outcomes.count ? outcomes[n] : .retry(reason: "the sink returned no outcome", after: nil)
             let entry = window[i]

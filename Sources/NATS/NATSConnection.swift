@@ -150,6 +150,14 @@ public final class NATSConnection: @unchecked Sendable {
         await worker.run { body(self.connection, self.jetStream) }
     }
 
+    /// Dropped without `close()`: nothing can use the handles any more, so they are freed here, and the
+    /// thread ends (a dropped connection used to keep its thread and libnats' own ones alive).
+    deinit {
+        if let js = jetStream { jsCtx_Destroy(js) }
+        if let nc = connection { natsConnection_Destroy(nc) }
+        worker.shutdown()
+    }
+
     /// Closes the connection and ends its thread.
     public func close() async {
         await worker.run {

@@ -25,16 +25,24 @@ public struct SinkBatching: Sendable, Equatable {
 /// A destination for events. A sink receives batches of events in order and reports an outcome for each.
 ///
 /// Per agent, a sink is never handed an event while an earlier event of the same agent is undelivered;
-/// events of different agents may arrive in the same batch or in concurrent calls.
+/// events of different agents may arrive in the same batch or in concurrent calls. Its queue hands it
+/// only the events its `filter` lets through, logs its failures and, when the queue ends, calls `close()`:
+/// a sink only does its own I/O.
 public protocol EventSink: Sendable {
     /// A stable name: a key of the sink's queue and its metrics.
     var name: String { get }
     /// How the queue gathers batches for this sink.
     var batching: SinkBatching { get }
+    /// The events this sink wants; the queue passes the others over (counted as `filtered`).
+    var filter: EventFilter { get }
     /// Delivers `batch`; returns one outcome per event, in the same order.
     func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome]
+    /// Releases what the sink holds (connections, their threads). Called once, when its queue ends.
+    func close() async
 }
 
 extension EventSink {
     public var batching: SinkBatching { SinkBatching() }
+    public var filter: EventFilter { EventFilter() }
+    public func close() async {}
 }

@@ -199,6 +199,8 @@ final class OutcomeCounter: EventSink {
     init(_ inner: any EventSink) { self.inner = inner }
     var name: String { inner.name }
     var batching: SinkBatching { inner.batching }
+    var filter: EventFilter { inner.filter }
+    func close() async { await inner.close() }
     var counts: (events: Int, failed: Int) { tally.withLock { ($0.seen.count, $0.failed.count) } }
 
     func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {

@@ -76,6 +76,8 @@ public final class CountingSink: EventSink {
     public let delivered = Awaitable(0)
     public var name: String { inner.name }
     public var batching: SinkBatching { inner.batching }
+    public var filter: EventFilter { inner.filter }
+    public func close() async { await inner.close() }
 
     public init(_ inner: any EventSink) { self.inner = inner }
 

@@ -139,22 +139,6 @@ import Testing
         #expect(d.process.terminationStatus == 1, "3000 logins do not fit in 1 MB: \(d.stderr.text.suffix(300))")
     }
 
-    @Test func sighupIsAGracefulStop() async throws {
-        let sim = try await RunningSimulator.start(agents: 2)
-        defer { Task { await sim.stop() } }
-        let dir = TemporaryDirectory("vn-hup")
-        defer { dir.remove() }
-        let config = write(dir, "config.json", """
-            {"state_dir": "state", "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass"}]}
-            """)
-        let d = try Daemon.start(["run", "--config", config])
-        #expect(await d.line("agent002", stdout: true) != nil)
-        kill(d.process.processIdentifier, SIGHUP)
-        await d.process.exited()
-        #expect(d.process.terminationReason == .exit && d.process.terminationStatus == 0, "SIGHUP killed it")
-        #expect(d.stderr.text.contains("stopping"))
-    }
-
     @Test(arguments: ["nan", "1e20", "-1"])
     func anAbsurdDrainTimeoutIsRefused(_ value: String) async throws {
         let r = try await CommandLineTests.run(["run", "--config", "/nonexistent.json", "--drain-timeout", value])

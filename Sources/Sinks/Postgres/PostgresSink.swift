@@ -1,6 +1,5 @@
 import Logging
 import Postgres
-import Synchronization
 import VicinotifyCore
 
 /// How the PostgreSQL sink announces inserted rows on its channel.
@@ -61,8 +60,6 @@ public final class PostgresSink: EventSink {
     public let configuration: PostgresSinkConfiguration
     private let client: PostgresClient
     private let logger: Logger
-    /// The last failure logged, so that a failure is logged once, not on every retry.
-    private let lastProblem = Mutex<String?>(nil)
 
     public init(configuration: PostgresSinkConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -83,11 +80,11 @@ public final class PostgresSink: EventSink {
     public func connect() async -> PostgresError? {
         do {
             try await client.withConnection { _ in }
-            noteSuccess()
             return nil
         } catch {
             let error = error as? PostgresError ?? PostgresError(kind: .connect, message: "\(error)")
-            noteFailure(error)
+            logger.error("PostgreSQL sink cannot deliver yet; events stay in the journal and are retried",
+                         metadata: ["sink": "\(name)", "error": "\(Self.reason(error))"])
             return error
         }
     }
@@ -108,13 +105,11 @@ public final class PostgresSink: EventSink {
                     outcomes += await deliverOneByOne(chunk)
                     continue
                 }
-                noteFailure(error)
                 let reason = Self.reason(error)
                 outcomes += Array(repeating: .retry(reason: reason, after: nil), count: batch.count - outcomes.count)
                 return outcomes
             }
         }
-        noteSuccess()
         return outcomes
     }
 
@@ -126,7 +121,6 @@ public final class PostgresSink: EventSink {
                 try await insert([event])
                 outcomes.append(.delivered)
             } catch let error as PostgresError where error.isDataProblem {
-                logger.error("PostgreSQL refused an event", metadata: ["sink": "\(name)", "id": "\(event.id)", "error": "\(error)"])
                 outcomes.append(.giveUp(reason: "\(error)"))
             } catch {
                 let reason = Self.reason(error as? PostgresError ?? PostgresError(kind: .statement, message: "\(error)"))
@@ -145,21 +139,6 @@ public final class PostgresSink: EventSink {
         for e in events { Self.appendParameters(of: e, to: &parameters) }
         try await client.withConnection { [parameters] connection in
             _ = try connection.query(sql, bytes: parameters)
-        }
-    }
-
-    private func noteFailure(_ error: PostgresError) {
-        let message = Self.reason(error)
-        let isNew = lastProblem.withLock { last in
-            defer { last = message }
-            return last != message
-        }
-        if isNew { logger.error("PostgreSQL sink cannot deliver; events stay in the journal and are retried", metadata: ["sink": "\(name)", "error": "\(message)"]) }
-    }
-
-    private func noteSuccess() {
-        if lastProblem.withLock({ $0.take() }) != nil {
-            logger.notice("PostgreSQL sink delivering again", metadata: ["sink": "\(name)"])
         }
     }
 

@@ -33,9 +33,12 @@ public final class WebhookSink: EventSink {
             : SinkBatching()
     }
 
+    /// The endpoint's `events` and `filter`: its queue hands over nothing else.
+    public var filter: EventFilter { endpoint.filter }
+
     public func deliver(_ batch: [EncodedEvent]) async -> [DeliveryOutcome] {
         var outcomes = [DeliveryOutcome](repeating: .delivered, count: batch.count)
-        let wanted = batch.indices.filter { endpoint.filter.matches(batch[$0]) }
+        let wanted = Array(batch.indices)
         guard !wanted.isEmpty else { return outcomes }
         let size = endpoint.batchMaxEvents
         let groups = stride(from: 0, to: wanted.count, by: size).map { Array(wanted[$0..<min($0 + size, wanted.count)]) }
