@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vicinotify", targets: ["vicinotify"]),
+        // The benchmarks: built and run beside vicinotify, never shipped in it.
+        .executable(name: "vicinotify-bench", targets: ["vicinotify-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -72,8 +74,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "vicinotify-bench", dependencies: ["Benchmarks"]),
         .executableTarget(name: "vicinotify", dependencies: [
-            "Benchmarks", "Tail",
+            "Tail",
             "CurlHTTP", "Daemon", "Delivery", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "NATS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

@@ -2,25 +2,25 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// `vicinotify bench`: the benchmarks, outside the product's library targets.
+/// `vicinotify-bench`: the benchmarks, a product of their own (`vicinotify bench` forwards to it).
 public struct BenchCommand: AsyncParsableCommand {
     public init() {}
 
     public static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "vicinotify-bench",
         abstract: "Built-in benchmarks. Build with -c release before trusting the numbers.",
         discussion: """
             Examples:
-              vicinotify bench core
-              vicinotify bench floor --agents 5000 --duration 30
-              vicinotify bench journal
-              vicinotify bench webhook
-              vicinotify bench sse --agents 5000 --readers 100
-              vicinotify bench nats
-              bash scripts/with-postgres vicinotify bench postgres
+              vicinotify-bench core
+              vicinotify-bench floor --agents 5000 --duration 30
+              vicinotify-bench journal
+              vicinotify-bench webhook
+              vicinotify-bench sse --agents 5000 --readers 100
+              vicinotify-bench nats
+              bash scripts/with-postgres vicinotify-bench postgres
             """,
         subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self,
-                      SSEBenchmark.self, NATSBenchmark.self])
+                      SSEBenchmark.self, NATSBenchmark.self, LifecycleBenchmark.self])
 }
 
 /// What the benchmarks share besides the synthetic floor (`BenchFloor`).

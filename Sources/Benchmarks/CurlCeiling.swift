@@ -5,7 +5,7 @@ import Foundation
 /// What libcurl alone achieves against a server: one multi handle keeps `connections` easy handles
 /// POSTing the same prepared body and headers back to back, with no work of ours between requests.
 ///
-/// `vicinotify bench webhook` reports it beside the sink's rate and wrk's, separating what the transport
+/// `vicinotify-bench webhook` reports it beside the sink's rate and wrk's, separating what the transport
 /// library costs from what the pipeline around it costs.
 public enum CurlCeiling {
     /// Runs on a thread of its own for about `seconds`; returns how many requests succeeded (2xx) and how long

@@ -17,7 +17,7 @@ struct PostgresBenchmark: AsyncParsableCommand {
             Creates and drops its own tables. The password comes from PGPASSWORD or ~/.pgpass.
 
             Example:
-              bash scripts/with-postgres .build/release/vicinotify bench postgres
+              bash scripts/with-postgres .build/release/vicinotify-bench postgres
             """)
 
     @Option(help: "conninfo of a database to write to (default: $VICINOTIFY_TEST_POSTGRES, set by scripts/with-postgres).")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// `vicinotify simulate` in a child process, so that a benchmark counts only the daemon's CPU.
+/// `vicinotify simulate` (the binary beside this one) in a child process, so that a benchmark counts only the daemon's CPU.
 struct SimulatorProcess {
     let process: Process
     /// The simulated `non_agent_api.php`.
@@ -9,7 +9,8 @@ struct SimulatorProcess {
 
     static func start(agents: Int, tick: Double, spread: Int = 1) throws -> SimulatorProcess {
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("vicinotify")
         child.arguments = ["simulate", "--port", "0", "--agents", String(agents), "--tick", String(tick), "--spread", String(spread),
                           "--log-level", "warning"]
         let out = Pipe()

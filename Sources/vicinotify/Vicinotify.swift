@@ -1,4 +1,3 @@
-import Benchmarks
 import ArgumentParser
 
 @main
@@ -14,6 +13,6 @@ struct Vicinotify: AsyncParsableCommand {
             """,
         version: BuildInfo.description,
         subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self,
-                      TailCommand.self, AgentsCommand.self, SchemaCommand.self, DeadLettersCommand.self, ReplayCommand.self, BenchCommand.self]
+                      TailCommand.self, AgentsCommand.self, SchemaCommand.self, DeadLettersCommand.self, ReplayCommand.self, BenchForwarder.self]
     )
 }

@@ -1,0 +1,46 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Every sink kind opened, used and dropped ten times leaves no thread behind (a dropped NATS connection
+/// used to keep its thread: 7 → 25 threads after five). Counted in a `vicinotify-bench lifecycle` process of
+/// its own, against real servers, so that the other tests' threads do not move the count.
+@Suite struct SinkLifecycleTests {
+    static var bench: String { CommandLineTests.binary.deletingLastPathComponent().appendingPathComponent("vicinotify-bench").path }
+
+    @Test(arguments: [false, true])
+    func openingAndDroppingEachSinkKindLeavesNoThread(_ close: Bool) async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        let nats = try await NATSServerProcess.start()
+        defer { Task { await nats.remove() } }
+        let dir = TemporaryDirectory("vn-lifecycle")
+        defer { dir.remove() }
+        try Data(#"{"endpoints": [{"name": "crm", "url": "\#(receiver.url("/hook"))"}]}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir.file("hooks.json")))
+        try Data("""
+            {"state_dir": "state", "sources": [{"name": "s", "url": "http://127.0.0.1:9/vicidial/non_agent_api.php", "user": "u", "password": "p"}],
+             "sinks": {"stdout": {"enabled": false}, "webhooks_file": "hooks.json",
+                       "postgres": {"conninfo": "\(TestPostgres.conninfo)", "password_env": "LIFECYCLE_PG_PASS", "apply_schema": true},
+                       "nats": {"servers": ["\(nats.url)"]}}}
+            """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.bench)
+        p.arguments = ["lifecycle", "--config", dir.file("config.json"), "--cycles", "10"] + (close ? ["--close"] : [])
+        p.environment = ProcessInfo.processInfo.environment.merging(["LIFECYCLE_PG_PASS": TestPostgres.password]) { _, n in n }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = await CommandLineTests.read(out) { _ in }
+        await p.exited()
+        #expect(p.terminationStatus == 0)
+        let rows = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(Set(rows.compactMap { $0["sink"] as? String }) == ["webhook:crm", "postgres", "nats"], "\(text)")
+        for row in rows {
+            let before = row["threads_before"] as? Int ?? -1, after = row["threads_after"] as? Int ?? -2
+            #expect(after <= before, "\(row["sink"] ?? "?") kept threads: \(before) → \(after) after 10 cycles (close: \(close))")
+        }
+        #expect(try await receiver.receipts("/hook").count >= 10, "the webhook sink did deliver in each cycle")
+    }
+}
