@@ -42,8 +42,7 @@ let package = Package(
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
         // The durable journal (SQLite): events, snapshots, cursors, retries, dead letters.
-        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads",
-                                                 .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads"]),
         // Per-sink delivery: a pure state machine of decisions, and the queue that runs it over the journal.
         .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal",
                                                   .product(name: "Logging", package: "swift-log")]),
@@ -77,7 +76,7 @@ let package = Package(
         .executableTarget(name: "vicinotify-bench", dependencies: ["Benchmarks"]),
         .executableTarget(name: "vicinotify", dependencies: [
             "Tail",
-            "CurlHTTP", "Daemon", "Delivery", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "NATS",
+            "CurlHTTP", "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "NATS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -88,7 +87,7 @@ let package = Package(
                                                      .product(name: "InMemoryLogging", package: "swift-log")],
                 path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "Simulator", "TestSupport"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "CurlHTTP", "Simulator"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],
                     resources: [.copy("Fixtures")]),
@@ -100,6 +99,7 @@ let package = Package(
                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "Journal", "NATS",
+                                                        "CurlHTTP",
                                                         .product(name: "NIOCore", package: "swift-nio"),
                                                         .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "vicinotifyTests", dependencies: ["vicinotify", "TestSupport", "Journal", "VicinotifyCore", "Postgres",
