@@ -80,8 +80,9 @@ public final class Daemon: Sendable {
                 let runner = SourceRunner(client: client, journal: journal, logger: logger)
                 let heartbeats = try await restoreHeartbeats(source: s.vicidial.name, floor: restored.floor, journal: journal)
                 let thresholds = try await restoreThresholds(source: s.vicidial.name, floor: restored.floor, journal: journal)
+                let step = PollStep(source: s.vicidial, tracker: tracker, heartbeats: heartbeats, thresholds: thresholds)
                 group.addTask {
-                    await runner.run(tracker: tracker, heartbeats: heartbeats, thresholds: thresholds, onePoll: once) { committed, report in
+                    await runner.run(step: step, onePoll: once) { committed, report in
                         operations.record(report)
                         live.record(report)
                         await reports.set(report)

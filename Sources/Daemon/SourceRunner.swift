@@ -4,123 +4,57 @@ import Logging
 import VICIdial
 import VicinotifyCore
 
-/// Polls one source on its schedule, never two polls at once, and turns each poll into events that it
-/// commits to the journal together with the snapshot. A failed poll yields no agent events; login errors
-/// back off for minutes so VICIdial does not lock the API user out, and each new kind of failure is
-/// logged once, clearly. When the journal cannot be written (a full disk), polling pauses and the
-/// tracker keeps its last committed state, so the change comes out once the journal works again.
+/// Polls one source on its schedule, never two polls at once: asks VICIdial, hands the result to its
+/// `PollStep` (which decides), commits the plan's events with the snapshot, logs what the step says and
+/// sleeps for the step's wait. Only I/O here.
 struct SourceRunner: Sendable {
     let client: VICIdialClient
     let journal: Journal
     let logger: Logger
 
-    var source: VICIdialSource { client.source }
-
     /// Runs until the task is cancelled; after every poll calls `polled` with whether events were committed.
-    /// - Parameter heartbeats: one schedule per sink that asked for heartbeats, restored for this source.
-    /// - Parameter thresholds: the alert rules' watch, restored for this source.
-    func run(tracker initial: SourceTracker, heartbeats initialHeartbeats: [HeartbeatSchedule] = [],
-             thresholds initialThresholds: ThresholdWatch? = nil, onePoll: Bool = false,
-             polled: @Sendable (_ committed: Bool, PollReport) async -> Void) async {
-        var tracker = initial
-        var heartbeats = initialHeartbeats
-        var thresholds = initialThresholds ?? ThresholdWatch(source: initial.name, rules: [])
-        var journalBroken = false
-        var pacing = PollPacing(source)
-        var outOfView: [String: Timestamp] = [:]
-        var warnedNotFound: Set<String> = []
+    func run(step initial: PollStep, onePoll: Bool = false, polled: @Sendable (_ committed: Bool, PollReport) async -> Void) async {
+        var step = initial
         let clock = ContinuousClock()
         while !Task.isCancelled {
             let started = clock.now
-            // The users themselves only matter to a source that checks vanished agents.
-            let users = source.mode == .agentStatus || source.verifiesLogouts ? Set(tracker.floor.rows.map(\.state.user)) : []
-            let known = KnownFloor(users: users, count: tracker.floor.count, outOfView: outOfView, now: .now(),
-                                   dropPending: pacing.lastReason == .suspicious)
-            let result = await client.poll(known: known)
+            let result = await client.poll(known: step.known(now: .now()))
             if Task.isCancelled && !onePoll { break }
-            let time = Timestamp.now()
-            var wait = source.interval
-            var next = tracker
-            var nextThresholds = thresholds
-            var events: [Event]
-            let report: PollReport
-            switch result {
-            case .success(let snapshot):
-                if let reason = pacing.succeeded() {
-                    logger.notice("polling recovered", metadata: ["source": "\(source.name)", "after": "\(reason.rawValue)"])
-                }
-                for agent in snapshot.notFound where warnedNotFound.insert(agent).inserted {
-                    logger.warning("\(PollFailure(.agentNotFound, "").advice) Kept as last seen: no logout.",
-                                   metadata: ["source": "\(source.name)", "agent": "\(agent)"])
-                }
-                outOfView = snapshot.outOfView
-                events = next.observe(snapshot.agents, keeping: snapshot.keeping, at: time)
-                for c in nextThresholds.crossings(on: next.floor, at: time) { events.append(next.thresholdExceeded(c.agent, c.crossing, at: time)) }
-                report = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
-            case .failure(let failure):
-                events = next.fail(reason: failure.reason.rawValue, message: failure.message, at: time)
-                report = PollReport(source: source.name, time: time, failure: failure, agents: tracker.floor.count)
-                let (backoff, isNews) = pacing.failed(failure)
-                wait = backoff
-                if isNews {
-                    var metadata: Logger.Metadata = ["source": "\(source.name)", "reason": "\(failure.reason.rawValue)",
-                                                     "detail": "\(failure.message)"]
-                    if failure.isCredentialProblem { metadata["next_attempt_in"] = "\(ConfigDuration.format(wait))" }
-                    logger.error("poll failed: \(failure.advice)", metadata: metadata)
-                } else {
-                    logger.debug("poll failed again", metadata: ["source": "\(source.name)", "reason": "\(failure.reason.rawValue)"])
-                }
-            }
-            let encoded = events.map(EncodedEvent.init)
-            var nextHeartbeats = heartbeats
-            var addressed: [(sink: String, event: EncodedEvent)] = []
-            for i in nextHeartbeats.indices {
-                nextHeartbeats[i].given(encoded)
-                guard report.failure == nil else { continue }  // a failed poll knows no current state
-                let due = nextHeartbeats[i].due(on: next.floor, at: time).map { EncodedEvent(next.heartbeat($0, at: time)) }
-                nextHeartbeats[i].given(due)
-                addressed += due.map { (nextHeartbeats[i].sink, $0) }
-            }
+            let plan = step.plan(result, at: .now())
+            log(plan.logs)
+            var wait = plan.wait
             var committed = false
             var position: Int64?
-            if encoded.isEmpty && addressed.isEmpty {
-                tracker = next
-                heartbeats = nextHeartbeats
-                thresholds = nextThresholds
+            if plan.isEmpty {
+                log(step.committed(plan))
             } else {
                 do {
-                    let changes = events.compactMap { e -> AgentChange? in
-                        if case .agent(let c, _) = e.payload { return c }
-                        return nil
-                    }
-                    position = try await journal.commit(source: source.name, events: encoded, addressed: addressed,
-                                                        changes: changes, at: time, lastSequence: next.lastSequence)
-                    tracker = next
-                    heartbeats = nextHeartbeats
-                    thresholds = nextThresholds
+                    position = try await journal.commit(source: step.source.name, events: plan.events, addressed: plan.addressed,
+                                                        changes: plan.changes, at: plan.report.time,
+                                                        lastSequence: plan.lastSequence)
+                    log(step.committed(plan))
                     committed = true
-                    if journalBroken { logger.notice("journal writable again: polling resumed", metadata: ["source": "\(source.name)"]) }
-                    journalBroken = false
                 } catch {
-                    if !journalBroken {
-                        let full = (error as? JournalError)?.isDiskFull == true
-                        logger.critical("\(full ? "the disk is full: " : "")cannot write the journal; polling paused, no event dropped",
-                                        metadata: ["source": "\(source.name)", "error": "\(error)"])
-                    }
-                    journalBroken = true
-                    wait = max(wait, 1)
+                    let refused = step.refused(plan, error: "\(error)", diskFull: (error as? JournalError)?.isDiskFull == true)
+                    log(refused.logs)
+                    wait = refused.wait
                 }
             }
-            var full = report
-            full.duration = (clock.now - started).seconds
-            full.events = events.map(\.type) + addressed.map(\.event.type)
-            full.journalWritable = !journalBroken
-            full.floor = tracker.floor
-            full.position = position
-            await polled(committed, full)
+            var report = plan.report
+            report.duration = (clock.now - started).seconds
+            report.events = plan.events.map(\.type) + plan.addressed.map(\.event.type)
+            report.journalWritable = !step.journalBroken
+            report.floor = step.tracker.floor
+            report.position = position
+            await polled(committed, report)
             if onePoll { return }
-            let deadline = started.advanced(by: .milliseconds(Int64(wait * 1000)))
-            try? await Task.sleep(until: deadline, clock: clock)
+            try? await Task.sleep(until: started.advanced(by: .milliseconds(Int64(wait * 1000))), clock: clock)
+        }
+    }
+
+    private func log(_ lines: [PollStep.Log]) {
+        for line in lines {
+            logger.log(level: line.level, "\(line.message)", metadata: line.metadata.mapValues { .string($0) })
         }
     }
 }

@@ -34,6 +34,13 @@ public struct SourceTracker: Sendable {
     /// A successful poll: `current` is every agent the source reports logged in, in server order;
     /// `keeping` names agents that are logged in out of the source's view, kept at their last state.
     public mutating func observe(_ current: [AgentState], keeping: Set<String> = [], at time: Timestamp) -> [Event] {
+        observeChanges(current, keeping: keeping, at: time).events
+    }
+
+    /// `observe`, with the agents' changes as the differ found them (what the journal's snapshot applies),
+    /// so that nobody digs them back out of the events.
+    public mutating func observeChanges(_ current: [AgentState], keeping: Set<String> = [],
+                                        at time: Timestamp) -> (events: [Event], changes: [AgentChange]) {
         var events: [Event] = []
         if isDown, let since = firstFailureAt {
             events.append(healthEvent(.sourceUp, SourceHealthChange(
@@ -51,7 +58,7 @@ public struct SourceTracker: Sendable {
             events.append(makeEvent(type: change.type, subject: change.user, at: time,
                                     payload: .agent(change, afterGap: afterGap)))
         }
-        return events
+        return (events, changes)
     }
 
     /// A failed poll. Changes nothing about the agents; may emit `vicidial.source.down`.
