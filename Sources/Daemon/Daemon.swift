@@ -45,7 +45,9 @@ public final class Daemon: Sendable {
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
         let (operations, live, hub, access) = (self.operations, self.live, self.hub, configuration.apiAccess)
         live.start(at: try await journal.lastPosition())
-        await journal.observeCommits { hub.publish($0) }
+        // One feed: the delivery queues subscribe to it, and the hub of /v1/events listens to it.
+        let feed = try await journal.feed(bufferEvents: max(10_000, configuration.eventReaders.buffer))
+        feed.listen { hub.publish($0) }
         let queues = sinks.map {
             // A sink handed in without a configuration block (embedding, tests) gets the default policy.
             DeliveryQueue(sink: $0, journal: journal, policy: configuration.retryPolicy(for: $0.name) ?? RetryPolicy(), logger: logger,
@@ -94,7 +96,6 @@ public final class Daemon: Sendable {
                             }
                         }
                         guard committed else { return }
-                        for q in queues { q.notify() }
                         if await reports.countCommit() % 100 == 0 { _ = try? await journal.prune(sinks: sinkNames, keep: keep) }
                     }
                 }
@@ -110,6 +111,7 @@ public final class Daemon: Sendable {
         deadline.cancel()
         _ = try? await journal.prune(sinks: sinkNames, keep: keep)
         await listener?.stop()
+        withExtendedLifetime(feed) {}
         return await reports.all
     }
 }

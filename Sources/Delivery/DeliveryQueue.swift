@@ -5,7 +5,8 @@ import VicinotifyCore
 
 /// Feeds one sink from the journal: its own cursor, its own retries, its own dead letters.
 ///
-/// Events are read in journal order into a bounded window (the backlog itself stays on disk). Per
+/// Events come from the journal's feed (`JournalFeed`): a backlog from disk, then each commit from memory,
+/// into a bounded window (the backlog itself stays on disk). Per
 /// agent, an event is handed to the sink only once every earlier event of that agent is delivered or
 /// given up; events of different agents go out together in one batch. Failed events wait with
 /// exponential backoff and full jitter, then go to the dead letters when the policy is exhausted.
@@ -36,7 +37,8 @@ public final class DeliveryQueue: Sendable {
         self.windowSize = windowSize
     }
 
-    /// New events were committed.
+    /// Look at the journal now rather than within a second (the feed wakes the queue on every commit
+    /// itself; this is for rows another process wrote).
     public func notify() { wakeup.signal() }
 
     /// Deliver what can be delivered now, then let `run()` return instead of waiting for more.
@@ -70,6 +72,15 @@ public final class DeliveryQueue: Sendable {
             logger.critical("cannot read the journal: this sink will not deliver", metadata: ["sink": "\(name)", "error": "\(error)"])
             return
         }
+        let subscription: JournalFeed.Subscription
+        do {
+            let wakeup = self.wakeup
+            subscription = try await journal.feed().subscribe(sink: name, after: machine.readPosition) { wakeup.signal() }
+        } catch {
+            logger.critical("cannot read the journal: this sink will not deliver", metadata: ["sink": "\(name)", "error": "\(error)"])
+            return
+        }
+        defer { subscription.cancel() }
         var rng = SplitMix64(seed: UInt64.random(in: .min ... .max))
         // Reading the next events and recording outcomes overlap with the sink's next delivery: the
         // journal works on its own thread while the sink works. Records are written in order.
@@ -84,7 +95,7 @@ public final class DeliveryQueue: Sendable {
                     let read = try await p.value
                     machine.received(read.events, through: read.through)
                 } else if machine.room > 0 {
-                    let read = try await journal.pending(for: name, after: machine.readPosition, limit: machine.room)
+                    let read = try await subscription.take(limit: machine.room)
                     machine.received(read.events, through: read.through)
                 }
             } catch {
@@ -109,8 +120,8 @@ public final class DeliveryQueue: Sendable {
                 batch = events
             }
             if machine.roomAfterDelivery > 0 {
-                let (journal, after, limit) = (self.journal, machine.readPosition, machine.roomAfterDelivery)
-                prefetch = Task { try await journal.pending(for: name, after: after, limit: limit) }
+                let limit = machine.roomAfterDelivery
+                prefetch = Task { try await subscription.take(limit: limit) }
             }
             let outcomes = await sink.deliver(batch)
             let done = machine.completed(outcomes, now: .now()) { Double(rng.next() >> 11) / Double(1 << 53) }

@@ -68,10 +68,15 @@ extension Journal {
                 .run([.text(source), .int(Int64(lastSequence))])
             return (sharedLast, try lastPosition())
         }
-        // One writer, one transaction: the poll's shared events hold consecutive positions ending at `sharedLast`.
-        if let commitObserver, !events.isEmpty {
+        // One writer, one transaction: the poll's shared events hold consecutive positions ending at `sharedLast`,
+        // its addressed ones those after it.
+        if let commitObserver, !events.isEmpty || !addressed.isEmpty {
             let first = sharedLast - Int64(events.count) + 1
-            commitObserver(events.enumerated().map { JournaledEvent(position: first + Int64($0.offset), event: $0.element) })
+            var rows: [(sink: String?, event: JournaledEvent)] = []
+            rows.reserveCapacity(events.count + addressed.count)
+            for (i, e) in events.enumerated() { rows.append((nil, JournaledEvent(position: first + Int64(i), event: e))) }
+            for (i, a) in addressed.enumerated() { rows.append((a.sink, JournaledEvent(position: sharedLast + 1 + Int64(i), event: a.event))) }
+            commitObserver(JournalCommit(rows: rows))
         }
         return last
     }

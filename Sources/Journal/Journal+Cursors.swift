@@ -29,13 +29,14 @@ extension Journal {
     /// A sink's next events after `position` (at most `limit`), and the position it has read through:
     /// past the events of other sinks (their heartbeats, replays), so its cursor moves on even when
     /// nothing is for it, and neither pruning nor its reads are held back by them.
-    public func pending(for sink: String, after position: Int64, limit: Int) throws -> (events: [JournaledEvent], through: Int64) {
+    /// With `sink` nil: the events for every sink only (what readers of the stream see).
+    public func pending(for sink: String?, after position: Int64, limit: Int) throws -> (events: [JournaledEvent], through: Int64) {
         // The end first: a row committed after it (by this or another process) has a higher position.
         let end = try lastPosition()
         let q = try db.prepare("""
             SELECT \(Self.eventColumns) FROM events
             WHERE position > ? AND position <= ? AND (only_sink IS NULL OR only_sink = ?) ORDER BY position LIMIT ?
-            """).bind([.int(position), .int(end), .text(sink), .int(Int64(limit))])
+            """).bind([.int(position), .int(end), .optional(sink), .int(Int64(limit))])
         var out: [JournaledEvent] = []
         while try q.step() { out.append(Self.event(q)) }
         return (out, out.count == limit ? out.last!.position : max(position, end))

@@ -15,8 +15,10 @@ public actor Journal {
     let checkpointer: Checkpointer
     /// Applies a poll's changes to its snapshot blocks while the journal thread inserts its events.
     let snapshotWorker = WorkerThread(name: "journal-snapshot")
-    /// Told of each commit's events with their positions, in position order, on the journal's thread.
-    var commitObserver: (@Sendable ([JournaledEvent]) -> Void)?
+    /// Told of each commit's rows with their positions, in position order, on the journal's thread.
+    var commitObserver: (@Sendable (JournalCommit) -> Void)?
+    /// The feed made by `feed()`, while anyone holds it.
+    weak var currentFeed: JournalFeed?
     public nonisolated let path: String
 
     /// Opens (creating if needed) `directory/journal.sqlite`.
@@ -84,7 +86,7 @@ public actor Journal {
     /// The threads this journal runs on, for tests that check none outlives it.
     nonisolated var workers: [WorkerThread] { [executor, snapshotWorker, checkpointer.worker] }
 
-    /// Calls `observer` after each commit with its events and their positions, in position order. It runs
-    /// on the journal's thread: it must not block.
-    public func observeCommits(_ observer: @escaping @Sendable ([JournaledEvent]) -> Void) { commitObserver = observer }
+    /// Calls `observer` after each commit with its rows and their positions, in position order. It runs
+    /// on the journal's thread: it must not block. `JournalFeed` is the one observer.
+    public func observeCommits(_ observer: @escaping @Sendable (JournalCommit) -> Void) { commitObserver = observer }
 }

@@ -232,8 +232,10 @@ private extension Int {
                 let end = try await journal.lastPosition()
                 #expect(await hb.wait { $0.count == poll * 10 })
                 var passed = false
-                for _ in 0..<200 where !passed {
-                    passed = try await journal.cursor(sink: "plain") == end
+                for _ in 0..<500 where !passed {
+                    // hb's cursor is recorded after its delivery; plain's must pass hb's heartbeats without one.
+                    let (plainAt, hbAt) = (try await journal.cursor(sink: "plain"), try await journal.cursor(sink: "hb"))
+                    passed = plainAt == end && hbAt == end
                     if !passed { try await Task.sleep(for: .milliseconds(10)) }
                 }
                 #expect(passed, "the idle sink's cursor reaches the end past the heartbeats")

@@ -84,8 +84,10 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
         let forSink = try await journal.events(for: "hb", after: 0, limit: 10)
         #expect(forSink.map(\.event.sequence) == forSink.map(\.event.sequence).sorted(), "positions follow sequences")
         #expect(forSink.last?.event.type == .heartbeat && forSink.last?.position == last)
-        #expect(observed.events.map(\.event.type) == [.statusChanged], "readers are told of shared events only")
-        #expect(observed.events.first?.position == last - 1, "at the position the shared event holds")
+        #expect(observed.commits.map { $0.shared.map(\.event.type) } == [[.statusChanged]], "readers are told of shared events")
+        #expect(observed.commits.first?.shared.first?.position == last - 1, "at the position the shared event holds")
+        #expect(observed.commits.first?.rows.map { $0.sink } == [nil, "hb"] && observed.commits.first?.last == last,
+                "the feed is told of the heartbeat too, for its sink, after the shared events")
         #expect(try await journal.sharedEvents(after: 0, limit: 10).map(\.position) == [last - 1])
     }
 
@@ -222,7 +224,7 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
 /// What `observeCommits` reported, for a test to read.
 private final class ObservedBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var all: [JournaledEvent] = []
-    func add(_ events: [JournaledEvent]) { lock.withLock { all += events } }
-    var events: [JournaledEvent] { lock.withLock { all } }
+    private var all: [JournalCommit] = []
+    func add(_ commit: JournalCommit) { lock.withLock { all.append(commit) } }
+    var commits: [JournalCommit] { lock.withLock { all } }
 }
