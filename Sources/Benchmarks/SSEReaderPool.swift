@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import VicinotifyCore
 
 /// Many readers of one `/v1/events` on threads of their own (`threads`, each with its share of them): `poll(2)` over their sockets, frames
 /// parsed as they arrive, each one's arrival taken in `DispatchTime` uptime nanoseconds. A reader marked
@@ -157,13 +158,7 @@ public final class SSEReaderPool: @unchecked Sendable {
     /// Counts one frame; returns its latency when measured (every `measureEvery`-th event).
     private func frame(_ f: ArraySlice<UInt8>, into r: inout Reader, arrival: UInt64) -> Double? {
         guard f.starts(with: Self.idPrefix) else {
-            guard f.first != UInt8(ascii: ":") else { return nil }  // a comment: keep-alive
-            var event = "message", data = ""
-            for line in f.split(separator: 10) {
-                if line.starts(with: Array("event: ".utf8)) { event = String(decoding: line.dropFirst(7), as: UTF8.self) }
-                if line.starts(with: Array("data: ".utf8)) { data = String(decoding: line.dropFirst(6), as: UTF8.self) }
-            }
-            r.notices.append((event, data))
+            if let notice = ServerSentEvents.parse(f) { r.notices.append((notice.event, notice.data)) }  // else a keep-alive
             return nil
         }
         var id: Int64 = 0

@@ -60,9 +60,10 @@ public final class Daemon: Sendable {
         var listener: OperationsServer?
         if let listen = configuration.httpListen {
             do {
+                let router = operations.router(live: live, hub: hub, access: access, journal: journal, sinks: sinkNames,
+                                               listenHost: listen.host, logger: logger)
                 listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { request in
-                    await operations.reply(to: request, live: live, hub: hub, access: access, journal: journal, sinks: sinkNames,
-                                           listenHost: listen.host)
+                    await router.respond(to: request)
                 }
                 logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen.host):\(listener!.port)"])
             } catch {

@@ -130,12 +130,10 @@ struct EventStream: Sendable {
 
     /// Appends `e` as one SSE frame: `id` its position, `event` its type, `data` its JSON.
     static func appendFrame(_ e: JournaledEvent, to out: inout [UInt8]) {
-        out += "id: \(e.position)\nevent: \(e.event.type.rawValue)\ndata: ".utf8
-        out += e.event.json
-        out += [0x0A, 0x0A]
+        ServerSentEvents.append(id: e.position, event: e.event.type.rawValue, data: e.event.json, to: &out)
     }
 
-    static func frame(event: String, data: String) -> [UInt8] { Array("event: \(event)\ndata: \(data)\n\n".utf8) }
+    static func frame(event: String, data: String) -> [UInt8] { ServerSentEvents.frame(event: event, data: data) }
 }
 
 /// The position of the last event written to one reader, shared by its writer and its cut-off.

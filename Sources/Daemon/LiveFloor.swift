@@ -61,7 +61,7 @@ public final class LiveFloor: Sendable {
 
         public init() {}
 
-        /// From query parameters (`Operations.parameters`): `source`, `campaign`, `user_group`, `status`, `agent`.
+        /// From query parameters (`HTTPContext.query`): `source`, `campaign`, `user_group`, `status`, `agent`.
         public init(_ params: [String: [String]]) {
             sources = params["source"] ?? []
             campaigns = params["campaign"] ?? []

@@ -1,4 +1,5 @@
 import Foundation
+import VicinotifyCore
 
 /// Follows a running daemon's `/v1/events` (Server-Sent Events over plain HTTP): catch-up from `since`,
 /// then live; after a lost connection or an `overflow` it reconnects and resumes by `Last-Event-ID`, so
@@ -67,14 +68,9 @@ public final class SSETail {
         if status == 401 || status == 403 { throw TailError("the daemon refused the token (HTTP \(status))", fatal: true) }
         guard status == 200 else { throw TailError("the daemon answered HTTP \(status)", fatal: status == 400) }
         while true {
-            let block = try socket.readUntil("\n\n")
-            var id: String?, event = "message", data = ""
-            for line in block.split(separator: "\n") where !line.hasPrefix(":") {
-                if line.hasPrefix("id: ") { id = String(line.dropFirst(4)) }
-                if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
-                if line.hasPrefix("data: ") { data += line.dropFirst(6) }
-            }
-            switch event {
+            guard let frame = ServerSentEvents.parse(Array(try socket.readUntil("\n\n").utf8)) else { continue }
+            let (id, data) = (frame.id, frame.data)
+            switch frame.event {
             case "error": throw TailError("the daemon: \(data)", fatal: true)
             case "overflow": throw TailError("fell behind the daemon; resuming from event \(lastID ?? "?")")
             default:

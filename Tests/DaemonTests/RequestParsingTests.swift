@@ -1,6 +1,7 @@
 @testable import Daemon
 import Foundation
 import Journal
+import Logging
 import NIOCore
 import TestSupport
 import Testing
@@ -48,6 +49,8 @@ import VicinotifyCore
         let live = LiveFloor(sources: ["sim"])
         let hub = EventHub(maxReaders: 4096, bufferEvents: 100)
         let access = APIAccess()
+        let router = operations.router(live: live, hub: hub, access: access, journal: journal, sinks: [], listenHost: "127.0.0.1",
+                                       logger: Logger(label: "fuzz"))
         var rng = SplitMix64(seed: 2026)
         let paths = ["/v1/events", "/v1/agents", "/v1/alerts", "/v1/agents/sim/agent001", "/v1/agents/%ff/%", "/metrics", "/healthz",
                      "/readyz", "/", "/nope", "/v1/", "/v1/agents/a/b/c"]
@@ -66,7 +69,7 @@ import VicinotifyCore
             if rng.next() % 2 == 0 { headers.append(("Last-Event-ID", values[Int(rng.next() % UInt64(values.count))])) }
             let request = OperationsServer.Request(method: rng.next() % 8 == 0 ? "OPTIONS" : "GET",
                                                    uri: path + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), headers: headers)
-            let reply = await operations.reply(to: request, live: live, hub: hub, access: access, journal: journal, sinks: [])
+            let reply = await router.respond(to: request)
             statuses.insert(reply.status)
             #expect([200, 204, 400, 404].contains(reply.status), "\(request.uri) \(headers)")
             if let stream = reply.stream {
@@ -88,8 +91,10 @@ import VicinotifyCore
         defer { dir.remove() }
         let access = APIAccess(tokens: tokens.map { APIAccess.Token(secret: $0) })
         let request = OperationsServer.Request(method: "GET", uri: "/healthz", headers: [("Host", host)])
-        let reply = await Operations(sources: []).reply(to: request, live: LiveFloor(sources: []), hub: EventHub(), access: access,
-                                                        journal: try Journal(directory: dir.path), sinks: [], listenHost: listen)
+        let router = Operations(sources: []).router(live: LiveFloor(sources: []), hub: EventHub(), access: access,
+                                                    journal: try Journal(directory: dir.path), sinks: [], listenHost: listen,
+                                                    logger: Logger(label: "host"))
+        let reply = await router.respond(to: request)
         #expect(reply.status == status)
     }
 }

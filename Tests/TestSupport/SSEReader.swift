@@ -1,4 +1,5 @@
 import Foundation
+import VicinotifyCore
 
 /// A Server-Sent Events reader over a plain socket (HTTP/1.0, so the body is not chunked), reading on a
 /// thread of its own: what a browser's `EventSource` does, for tests.
@@ -44,15 +45,7 @@ public final class SSEReader: @unchecked Sendable {
             let deadline = Date(timeIntervalSinceNow: timeout)
             while true {
                 guard let block = readUntil([10, 10], timeout: deadline.timeIntervalSinceNow) else { return nil }
-                var frame = Frame(id: nil, event: "message", data: "")
-                var sawField = false
-                for line in String(decoding: block, as: UTF8.self).split(separator: "\n") where !line.hasPrefix(":") {
-                    sawField = true
-                    if line.hasPrefix("id: ") { frame.id = String(line.dropFirst(4)) }
-                    if line.hasPrefix("event: ") { frame.event = String(line.dropFirst(7)) }
-                    if line.hasPrefix("data: ") { frame.data += String(line.dropFirst(6)) }
-                }
-                if sawField { return frame }
+                if let f = ServerSentEvents.parse(block) { return Frame(id: f.id, event: f.event, data: f.data) }
             }
         }
     }
