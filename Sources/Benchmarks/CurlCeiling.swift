@@ -43,17 +43,17 @@ public enum CurlCeiling {
             bodyBuffer.deallocate()
         }
         do {
-            try Curl.check(ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections), "curl_multi_setopt")
+            try Curl.call("curl_multi_setopt") { ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections) }
             for _ in 0..<connections {
                 guard let easy = curl_easy_init() else { return .failure(HTTPTransportError(kind: .other, message: "curl_easy_init failed")) }
                 handles.append(easy)
-                try Curl.check(ccurl_easy_setopt_string(easy, CURLOPT_URL, url), "curl_easy_setopt(URL)")
-                try Curl.check(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "curl_easy_setopt(NOSIGNAL)")
-                try Curl.check(ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, body.count), "curl_easy_setopt(POSTFIELDSIZE)")
-                try Curl.check(ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress), "curl_easy_setopt(POSTFIELDS)")
-                try Curl.check(ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list), "curl_easy_setopt(HTTPHEADER)")
-                try Curl.check(ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, discard), "curl_easy_setopt(WRITEFUNCTION)")
-                try Curl.check(curl_multi_add_handle(multi, easy), "curl_multi_add_handle")
+                try Curl.call("curl_easy_setopt(URL)") { ccurl_easy_setopt_string(easy, CURLOPT_URL, url) }
+                try Curl.call("curl_easy_setopt(NOSIGNAL)") { ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1) }
+                try Curl.call("curl_easy_setopt(POSTFIELDSIZE)") { ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, body.count) }
+                try Curl.call("curl_easy_setopt(POSTFIELDS)") { ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress) }
+                try Curl.call("curl_easy_setopt(HTTPHEADER)") { ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list) }
+                try Curl.call("curl_easy_setopt(WRITEFUNCTION)") { ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, discard) }
+                try Curl.call("curl_multi_add_handle") { curl_multi_add_handle(multi, easy) }
             }
         } catch {
             return .failure(error)
@@ -64,7 +64,7 @@ public enum CurlCeiling {
         var active = connections
         var running: Int32 = 0
         while active > 0 {
-            do { try Curl.check(curl_multi_perform(multi, &running), "curl_multi_perform") } catch { return .failure(error) }
+            do { try Curl.call("curl_multi_perform") { curl_multi_perform(multi, &running) } } catch { return .failure(error) }
             var left: Int32 = 0
             let now = ContinuousClock.now
             while let msg = curl_multi_info_read(multi, &left) {
@@ -72,7 +72,7 @@ public enum CurlCeiling {
                 let code = ccurl_msg_result(msg)
                 var status = 0
                 do {
-                    try Curl.check(ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status), "curl_easy_getinfo(RESPONSE_CODE)")
+                    try Curl.call("curl_easy_getinfo(RESPONSE_CODE)") { ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) }
                 } catch {
                     return .failure(error)
                 }
@@ -82,8 +82,8 @@ public enum CurlCeiling {
                 }
                 completed += 1
                 do {
-                    try Curl.check(curl_multi_remove_handle(multi, easy), "curl_multi_remove_handle")
-                    if now < end { try Curl.check(curl_multi_add_handle(multi, easy), "curl_multi_add_handle") }
+                    try Curl.call("curl_multi_remove_handle") { curl_multi_remove_handle(multi, easy) }
+                    if now < end { try Curl.call("curl_multi_add_handle") { curl_multi_add_handle(multi, easy) } }
                 } catch {
                     return .failure(error)
                 }
@@ -92,7 +92,7 @@ public enum CurlCeiling {
                 }
             }
             if active > 0 {
-                do { try Curl.check(curl_multi_poll(multi, nil, 0, 1000, nil), "curl_multi_poll") } catch { return .failure(error) }
+                do { try Curl.call("curl_multi_poll") { curl_multi_poll(multi, nil, 0, 1000, nil) } } catch { return .failure(error) }
             }
         }
         return .success((completed, ContinuousClock.now - start))

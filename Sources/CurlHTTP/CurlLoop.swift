@@ -12,7 +12,7 @@ final class CurlLoop: Sendable {
 
     /// libcurl's one-time set-up; without it no transfer can work, so a failure stops the process with the cause.
     static let globalInit: Void = {
-        do { try Curl.check(ccurl_global_init(), "curl_global_init") } catch { fatalError("\(error)") }
+        do { try Curl.call("curl_global_init") { ccurl_global_init() } } catch { fatalError("\(error)") }
     }()
 
     private let inbox = Mutex(Inbox())
@@ -23,10 +23,10 @@ final class CurlLoop: Sendable {
         guard let handle = curl_multi_init() else { fatalError("curl_multi_init: out of memory") }
         multi = handle
         do {
-            try Curl.check(ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost),
-                           "curl_multi_setopt(MAX_HOST_CONNECTIONS)")
-            try Curl.check(ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX)),
-                           "curl_multi_setopt(PIPELINING)")
+            try Curl.call("curl_multi_setopt(CURLMOPT_MAX_HOST_CONNECTIONS)") {
+                ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
+            }
+            try Curl.call("curl_multi_setopt(CURLMOPT_PIPELINING)") { ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX)) }
         } catch {
             fatalError("this libcurl lacks a multi option vicinotify needs: \(error)")  // libcurl 7.30 and later have both
         }
@@ -41,7 +41,7 @@ final class CurlLoop: Sendable {
             return true
         }
         if accepted {
-            curl_multi_wakeup(multi)
+            Curl.bestEffort("curl_multi_wakeup") { curl_multi_wakeup(multi) }
         } else {
             group.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down"))
         }
@@ -49,12 +49,12 @@ final class CurlLoop: Sendable {
 
     func cancel(_ id: UInt64) {
         inbox.withLock { $0.cancelled.append(id) }
-        curl_multi_wakeup(multi)
+        Curl.bestEffort("curl_multi_wakeup") { curl_multi_wakeup(multi) }
     }
 
     func shutdown() {
         inbox.withLock { $0.shuttingDown = true }
-        curl_multi_wakeup(multi)
+        Curl.bestEffort("curl_multi_wakeup") { curl_multi_wakeup(multi) }
     }
 
     /// The loop thread's body. Returns after `shutdown()`, having failed every unfinished request.
@@ -76,7 +76,7 @@ final class CurlLoop: Sendable {
                     continue
                 }
                 do {
-                    try Curl.check(curl_multi_add_handle(multi, transfer.easy), "curl_multi_add_handle")
+                    try Curl.call("curl_multi_add_handle") { curl_multi_add_handle(multi, transfer.easy) }
                 } catch {
                     group.complete(index, .failure(error))
                     transfer.finish()
@@ -90,7 +90,7 @@ final class CurlLoop: Sendable {
 
         /// Takes `transfer` out of the multi handle and keeps it for the next request.
         func park(_ transfer: Transfer) {
-            let removed = (try? Curl.check(curl_multi_remove_handle(multi, transfer.easy), "curl_multi_remove_handle")) != nil
+            let removed = (try? Curl.call("curl_multi_remove_handle") { curl_multi_remove_handle(multi, transfer.easy) }) != nil
             active[ObjectIdentifier(transfer)] = nil
             transfer.finish()
             if removed, idle.count < 64 { idle.append(transfer) }  // a handle libcurl still holds is not reused
@@ -125,12 +125,12 @@ final class CurlLoop: Sendable {
                 for t in active.values { park(t) }
                 for g in groups.values { g.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down")) }
                 idle.removeAll()
-                curl_multi_cleanup(multi)
+                Curl.bestEffort("curl_multi_cleanup") { curl_multi_cleanup(multi) }
                 return
             }
             var running: Int32 = 0
             do {
-                try Curl.check(curl_multi_perform(multi, &running), "curl_multi_perform")
+                try Curl.call("curl_multi_perform") { curl_multi_perform(multi, &running) }
             } catch {
                 failAll(error)
             }
@@ -139,10 +139,12 @@ final class CurlLoop: Sendable {
                 guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
                 let code = ccurl_msg_result(msg)
                 var priv: UnsafeMutableRawPointer?
-                if ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK { priv = nil }
+                if (try? Curl.call("curl_easy_getinfo(CURLINFO_PRIVATE)") { ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv) }) == nil {
+                    priv = nil
+                }
                 guard let priv, let t = active[ObjectIdentifier(Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue())],
                       let group = t.group else {
-                    curl_multi_remove_handle(multi, easy)
+                    Curl.bestEffort("curl_multi_remove_handle") { curl_multi_remove_handle(multi, easy) }  // not ours: let it go
                     continue
                 }
                 let result = t.result(code)
@@ -151,7 +153,7 @@ final class CurlLoop: Sendable {
                 feed(group)
             }
             do {
-                try Curl.check(curl_multi_poll(multi, nil, 0, 1000, nil), "curl_multi_poll")
+                try Curl.call("curl_multi_poll") { curl_multi_poll(multi, nil, 0, 1000, nil) }
             } catch {
                 failAll(error)
             }

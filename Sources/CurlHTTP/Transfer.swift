@@ -45,43 +45,51 @@ final class Transfer {
         errorBuffer.deallocate()
     }
 
-    /// Sets `r` up on the handle for `group`; returns an error instead if libcurl refuses an option.
+    /// Sets `r` up on the handle for `group`; returns an error naming the option instead if libcurl refuses one.
     func start(_ r: HTTPRequest, group: RequestGroup, index: Int) -> HTTPTransportError? {
         self.group = group
         self.index = index
         maxBody = r.maxResponseBytes
         overflowed = false
-        var code = CURLE_OK
-        func set(_ c: CURLcode) { if code == CURLE_OK { code = c } }
+        do {
+            try configure(r)
+            return nil
+        } catch {
+            configured = nil
+            return error
+        }
+    }
+
+    private func configure(_ r: HTTPRequest) throws(HTTPTransportError) {
         let wanted = Configuration(method: r.method, url: r.url, timeout: r.timeout, connectTimeout: r.connectTimeout,
                                    caFile: r.caFile)
         if wanted != configured {
             configured = nil
             curl_easy_reset(easy)
-            set(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS)))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
-            set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+            try Curl.call("curl_easy_setopt(CURLOPT_NOSIGNAL)") { ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1) }
+            try Curl.call("curl_easy_setopt(CURLOPT_FOLLOWLOCATION)") { ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0) }
+            try Curl.call("curl_easy_setopt(CURLOPT_PROTOCOLS)") { ccurl_easy_setopt_long(easy, CURLOPT_PROTOCOLS, Int(CURLPROTO_HTTP | CURLPROTO_HTTPS)) }
+            try Curl.call("curl_easy_setopt(CURLOPT_HTTP_VERSION)") { ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)) }
+            try Curl.call("curl_easy_setopt(CURLOPT_SSL_VERIFYPEER)") { ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1) }
+            try Curl.call("curl_easy_setopt(CURLOPT_SSL_VERIFYHOST)") { ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2) }
+            try Curl.call("curl_easy_setopt(CURLOPT_TCP_KEEPALIVE)") { ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1) }
+            try Curl.call("curl_easy_setopt(CURLOPT_ERRORBUFFER)") { ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer) }
             let me = Unmanaged.passUnretained(self).toOpaque()
-            set(ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me))
-            set(ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, CurlCallbacks.body))
-            set(ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
-            set(ccurl_easy_setopt_write_function(easy, CURLOPT_HEADERFUNCTION, CurlCallbacks.header))
-            set(ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me))
-            set(ccurl_easy_setopt_string(easy, CURLOPT_URL, r.url))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(r.timeout * 1000)))
-            set(ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000)))
-            if let ca = r.caFile { set(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, ca)) }
+            try Curl.call("curl_easy_setopt(CURLOPT_PRIVATE)") { ccurl_easy_setopt_pointer(easy, CURLOPT_PRIVATE, me) }
+            try Curl.call("curl_easy_setopt(CURLOPT_WRITEFUNCTION)") { ccurl_easy_setopt_write_function(easy, CURLOPT_WRITEFUNCTION, CurlCallbacks.body) }
+            try Curl.call("curl_easy_setopt(CURLOPT_WRITEDATA)") { ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me) }
+            try Curl.call("curl_easy_setopt(CURLOPT_HEADERFUNCTION)") { ccurl_easy_setopt_write_function(easy, CURLOPT_HEADERFUNCTION, CurlCallbacks.header) }
+            try Curl.call("curl_easy_setopt(CURLOPT_HEADERDATA)") { ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me) }
+            try Curl.call("curl_easy_setopt(CURLOPT_URL)") { ccurl_easy_setopt_string(easy, CURLOPT_URL, r.url) }
+            try Curl.call("curl_easy_setopt(CURLOPT_TIMEOUT_MS)") { ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(r.timeout * 1000)) }
+            try Curl.call("curl_easy_setopt(CURLOPT_CONNECTTIMEOUT_MS)") { ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000)) }
+            if let ca = r.caFile { try Curl.call("curl_easy_setopt(CURLOPT_CAINFO)") { ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, ca) } }
             switch r.method {
-            case .get: set(ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1))
+            case .get: try Curl.call("curl_easy_setopt(CURLOPT_HTTPGET)") { ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1) }
             case .post: break
-            case .delete: set(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, "DELETE"))
+            case .delete: try Curl.call("curl_easy_setopt(CURLOPT_CUSTOMREQUEST)") { ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, "DELETE") }
             }
-            if code == CURLE_OK { configured = wanted }
+            configured = wanted
         }
         if r.method != .get {
             // libcurl reads the body from this buffer during the transfer: no copy of its own.
@@ -90,20 +98,15 @@ final class Transfer {
                 requestBody = .allocate(byteCount: r.body.count, alignment: 1)
             }
             r.body.withUnsafeBytes { requestBody.copyMemory(from: $0) }
-            set(ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, r.body.count))
-            set(ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, requestBody.baseAddress))
+            try Curl.call("curl_easy_setopt(CURLOPT_POSTFIELDSIZE)") { ccurl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, r.body.count) }
+            try Curl.call("curl_easy_setopt(CURLOPT_POSTFIELDS)") { ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, requestBody.baseAddress) }
         }
         curl_slist_free_all(headerList)
         var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
         for h in r.headers { list = curl_slist_append(list, h.name + ": " + h.value) }
         headerList = list
-        set(ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list))
+        try Curl.call("curl_easy_setopt(CURLOPT_HTTPHEADER)") { ccurl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, list) }
         errorBuffer[0] = 0
-        guard code == CURLE_OK else {
-            configured = nil
-            return HTTPTransportError(kind: .other, message: "libcurl refused an option: " + String(cString: curl_easy_strerror(code)))
-        }
-        return nil
     }
 
     /// Forgets the finished transfer, keeping the handle and its buffers' capacity.
@@ -130,9 +133,9 @@ final class Transfer {
         var connects = 0
         var total = 0.0
         do {
-            try Curl.check(ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status), "curl_easy_getinfo(RESPONSE_CODE)")
-            try Curl.check(ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects), "curl_easy_getinfo(NUM_CONNECTS)")
-            try Curl.check(ccurl_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &total), "curl_easy_getinfo(TOTAL_TIME)")
+            try Curl.call("curl_easy_getinfo(RESPONSE_CODE)") { ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status) }
+            try Curl.call("curl_easy_getinfo(NUM_CONNECTS)") { ccurl_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects) }
+            try Curl.call("curl_easy_getinfo(TOTAL_TIME)") { ccurl_easy_getinfo_double(easy, CURLINFO_TOTAL_TIME, &total) }
         } catch {
             return .failure(error)
         }

@@ -30,4 +30,15 @@ import Testing
         let again = try await sim.http.perform(HTTPRequest(url: sim.apiURL + "?function=version"))
         #expect(again.body.count == whole.body.count, "the next transfer on that handle is whole again")
     }
+
+    /// libcurl refuses a string option longer than 8 MB: the error names the option, not just "refused".
+    @Test func aRefusedOptionIsNamed() async throws {
+        let url = "http://127.0.0.1:9/" + String(repeating: "a", count: 9_000_000)
+        do {
+            _ = try await CurlTransport().perform(HTTPRequest(url: url, timeout: 5))
+            Issue.record("an over-long URL was accepted")
+        } catch {
+            #expect("\(error)".contains("curl_easy_setopt(CURLOPT_URL)"), "\(error)")
+        }
+    }
 }
