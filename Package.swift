@@ -42,7 +42,8 @@ let package = Package(
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
         // The durable journal (SQLite): events, snapshots, cursors, retries, dead letters.
-        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads"]),
+        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads",
+                                                 .product(name: "Logging", package: "swift-log")]),
         // Per-sink delivery: a pure state machine of decisions, and the queue that runs it over the journal.
         .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal",
                                                   .product(name: "Logging", package: "swift-log")]),

@@ -40,7 +40,7 @@ public final class Daemon: Sendable {
     public func run(once: Bool = false, drainTimeout: Double = 10) async throws -> [PollReport] {
         let lock = try StateDirectoryLock(directory: configuration.stateDirectory)
         defer { lock.release() }
-        let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes)
+        let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes, logger: logger)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.
         for sink in sinks { _ = try await journal.cursor(sink: sink.name) }
         let (operations, live, hub, access) = (self.operations, self.live, self.hub, configuration.apiAccess)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import WorkerThreads
 import VicinotifyCore
 
@@ -23,7 +24,9 @@ public actor Journal {
 
     /// Opens (creating if needed) `directory/journal.sqlite`.
     /// - Parameter maxBytes: a cap on the file's size; reaching it is a full disk (`JournalError.isDiskFull`).
-    public init(directory: String, maxBytes: Int? = nil) throws {
+    /// - Parameter logger: where the journal's background work (checkpoints) says what failed.
+    public init(directory: String, maxBytes: Int? = nil,
+                logger: Logger = Logger(label: "journal", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -75,7 +78,7 @@ public actor Journal {
         check.reset()
         try Self.migrateAgentRows(db)
         if let maxBytes { try db.exec("PRAGMA max_page_count = \(max(1, maxBytes / 16384))") }
-        checkpointer = Checkpointer(path: path)
+        checkpointer = Checkpointer(path: path, logger: logger)
     }
 
     deinit {

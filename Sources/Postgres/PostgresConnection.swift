@@ -90,33 +90,36 @@ public final class PostgresConnection {
             buffer.append(contentsOf: p)
             buffer.append(0)
         }
-        let result: OpaquePointer? = buffer.withUnsafeBufferPointer { raw in
-            let base = UnsafeRawPointer(raw.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
-            let pointers: [UnsafePointer<CChar>?] = offsets.map { o in o.flatMap { base?.advanced(by: $0) } }
-            return pointers.withUnsafeBufferPointer { PQexecParams(conn, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0) }
+        let result = try run {
+            buffer.withUnsafeBufferPointer { raw in
+                let base = UnsafeRawPointer(raw.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
+                let pointers: [UnsafePointer<CChar>?] = offsets.map { o in o.flatMap { base?.advanced(by: $0) } }
+                return pointers.withUnsafeBufferPointer { PQexecParams(conn, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0) }
+            }
         }
         defer { PQclear(result) }
-        collectNotifications()
-        switch PQresultStatus(result) {
-        case PGRES_COMMAND_OK:
-            return []
-        case PGRES_TUPLES_OK:
-            let rows = PQntuples(result), columns = PQnfields(result)
-            return (0..<rows).map { r in
-                (0..<columns).map { c in PQgetisnull(result, r, c) == 1 ? nil : String(cString: PQgetvalue(result, r, c)) }
-            }
-        default:
-            throw error(from: result)
+        let rows = PQntuples(result), columns = PQnfields(result)
+        return (0..<rows).map { r in
+            (0..<columns).map { c in PQgetisnull(result, r, c) == 1 ? nil : String(cString: PQgetvalue(result, r, c)) }
         }
     }
 
     /// Runs a script of statements without parameters, all in one implicit transaction.
     public func execute(script: String) throws {
-        let result = PQexec(conn, script)
-        defer { PQclear(result) }
+        PQclear(try run { PQexec(conn, script) })
+    }
+
+    /// The one funnel for libpq's statements: makes the call, collects the notifications it brought, and
+    /// hands back its result (for the caller to clear) only when the statement succeeded; otherwise clears
+    /// it and throws what the server said (SQLSTATE, message, detail, hint), or that the connection broke.
+    private func run(_ call: () -> OpaquePointer?) throws(PostgresError) -> OpaquePointer {
+        let result = call()
         collectNotifications()
-        let status = PQresultStatus(result)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw error(from: result) }
+        guard let result, [PGRES_COMMAND_OK, PGRES_TUPLES_OK].contains(PQresultStatus(result)) else {
+            defer { PQclear(result) }
+            throw error(from: result)
+        }
+        return result
     }
 
     /// `LISTEN` on `channel`, a name `PostgresIdentifier` accepts.
