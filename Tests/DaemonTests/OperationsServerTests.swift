@@ -44,13 +44,6 @@ import Testing
         }
     }
 
-    static func raiseFileLimit() {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = min(limit.rlim_max, 8192)
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
-
     static func start(maxConnections: Int, headerTimeout: TimeAmount) async throws -> OperationsServer {
         try await OperationsServer.start(host: "127.0.0.1", port: 0, logger: Logger(label: "test"), maxConnections: maxConnections,
                                          headerTimeout: headerTimeout) { request in
@@ -58,9 +51,10 @@ import Testing
         }
     }
 
+    /// 256 slots, so that 600 clients and the slots fit in 1,024 descriptors (the limit is never changed
+    /// here: other tests start processes meanwhile, and Foundation reads it as it does).
     @Test func sixHundredSlowClientsDoNotLockOperatorsOut() async throws {
-        Self.raiseFileLimit()
-        let server = try await Self.start(maxConnections: 512, headerTimeout: .seconds(60))
+        let server = try await Self.start(maxConnections: 256, headerTimeout: .seconds(60))
         let slow = await Self.slowClients(600, port: server.port)
         defer { slow.forEach { close($0) } }
         #expect(slow.count == 600)
