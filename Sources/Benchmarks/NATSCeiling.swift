@@ -18,27 +18,27 @@ enum NATSCeiling {
     private static func publishAll(_ url: String, _ payloads: [(subject: String, id: String, data: [UInt8])],
                                    _ maxPending: Int) throws(NATSError) -> Double {
         var nc: OpaquePointer?
-        try NATS.check(natsConnection_ConnectTo(&nc, url), "cannot connect to \(url)")
+        try NATS.call("cannot connect to \(url)") { natsConnection_ConnectTo(&nc, url) }
         defer { natsConnection_Destroy(nc) }
         var jo = jsOptions()
-        try NATS.check(jsOptions_Init(&jo), "cannot prepare JetStream options")
+        try NATS.call("cannot prepare JetStream options") { jsOptions_Init(&jo) }
         jo.PublishAsync.MaxPending = Int64(maxPending)
         jo.PublishAsync.StallWait = 10_000
         var js: OpaquePointer?
-        try NATS.check(natsConnection_JetStream(&js, nc, &jo), "cannot open a JetStream context")
+        try NATS.call("cannot open a JetStream context") { natsConnection_JetStream(&js, nc, &jo) }
         defer { jsCtx_Destroy(js) }
         let start = DispatchTime.now().uptimeNanoseconds
         for p in payloads {
             var msg: OpaquePointer?
             defer { natsMsg_Destroy(msg) }
-            try NATS.check(p.data.withUnsafeBytes { natsMsg_Create(&msg, p.subject, nil, $0.baseAddress, Int32($0.count)) }, "cannot make a message")
-            try NATS.check(natsMsgHeader_Set(msg, "Nats-Msg-Id", p.id), "cannot set Nats-Msg-Id")
-            try NATS.check(js_PublishMsgAsync(js, &msg, nil), "cannot publish")
+            try NATS.call("cannot make a message") { p.data.withUnsafeBytes { natsMsg_Create(&msg, p.subject, nil, $0.baseAddress, Int32($0.count)) } }
+            try NATS.call("cannot set Nats-Msg-Id") { natsMsgHeader_Set(msg, "Nats-Msg-Id", p.id) }
+            try NATS.call("cannot publish") { js_PublishMsgAsync(js, &msg, nil) }
         }
         var done = jsPubOptions()
-        try NATS.check(jsPubOptions_Init(&done), "cannot prepare the wait")
+        try NATS.call("cannot prepare the wait") { jsPubOptions_Init(&done) }
         done.MaxWait = 60_000
-        try NATS.check(js_PublishAsyncComplete(js, &done), "not every publish was acknowledged")
+        try NATS.call("not every publish was acknowledged") { js_PublishAsyncComplete(js, &done) }
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }

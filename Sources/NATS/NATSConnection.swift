@@ -48,7 +48,7 @@ public final class NATSConnection: @unchecked Sendable {
 
     private func open(_ o: NATSConnectionOptions, _ maxInFlight: Int, _ stallWait: Double) throws(NATSError) {
         var opts: OpaquePointer?
-        try NATS.check(natsOptions_Create(&opts), "cannot prepare the NATS options")
+        try NATS.call("cannot prepare the NATS options") { natsOptions_Create(&opts) }
         defer { natsOptions_Destroy(opts) }
         var servers = o.servers.map { strdup($0) }
         defer { for s in servers { free(s) } }
@@ -58,43 +58,43 @@ public final class NATSConnection: @unchecked Sendable {
             }
         }
         try NATS.check(status, "bad NATS server list")
-        try NATS.check(natsOptions_SetName(opts, o.name), "cannot name the connection")
-        try NATS.check(natsOptions_SetTimeout(opts, Int64(o.connectTimeout * 1000)), "bad connect timeout")
-        try NATS.check(natsOptions_SetMaxReconnect(opts, -1), "cannot set reconnects")
-        try NATS.check(natsOptions_SetReconnectWait(opts, 250), "cannot set the reconnect wait")
-        try NATS.check(natsOptions_SetReconnectBufSize(opts, Int32(o.reconnectBufferBytes)), "cannot bound the reconnect buffer")
-        try NATS.check(natsOptions_SetRetryOnFailedConnect(opts, false, nil, nil), "cannot set the first connect")
-        if let user = o.user { try NATS.check(natsOptions_SetUserInfo(opts, user, o.password ?? ""), "bad NATS user") }
-        if let token = o.token { try NATS.check(natsOptions_SetToken(opts, token), "bad NATS token") }
+        try NATS.call("cannot name the connection") { natsOptions_SetName(opts, o.name) }
+        try NATS.call("bad connect timeout") { natsOptions_SetTimeout(opts, Int64(o.connectTimeout * 1000)) }
+        try NATS.call("cannot set reconnects") { natsOptions_SetMaxReconnect(opts, -1) }
+        try NATS.call("cannot set the reconnect wait") { natsOptions_SetReconnectWait(opts, 250) }
+        try NATS.call("cannot bound the reconnect buffer") { natsOptions_SetReconnectBufSize(opts, Int32(o.reconnectBufferBytes)) }
+        try NATS.call("cannot set the first connect") { natsOptions_SetRetryOnFailedConnect(opts, false, nil, nil) }
+        if let user = o.user { try NATS.call("bad NATS user") { natsOptions_SetUserInfo(opts, user, o.password ?? "") } }
+        if let token = o.token { try NATS.call("bad NATS token") { natsOptions_SetToken(opts, token) } }
         if let creds = o.credentialsFile {
-            try NATS.check(natsOptions_SetUserCredentialsFromFiles(opts, creds, nil), "cannot use the credentials file \(creds)")
+            try NATS.call("cannot use the credentials file \(creds)") { natsOptions_SetUserCredentialsFromFiles(opts, creds, nil) }
         }
         if let ca = o.caFile {
-            try NATS.check(natsOptions_SetSecure(opts, true), "cannot require TLS")
-            try NATS.check(natsOptions_LoadCATrustedCertificates(opts, ca), "cannot load the CA file \(ca)")
+            try NATS.call("cannot require TLS") { natsOptions_SetSecure(opts, true) }
+            try NATS.call("cannot load the CA file \(ca)") { natsOptions_LoadCATrustedCertificates(opts, ca) }
         }
         // libnats may call back after the connection is destroyed (a last "disconnected"): the callbacks' box
         // is retained for the library, and released by the closed callback, its last.
         let retained = Unmanaged.passRetained(events)
         let box = retained.toOpaque()
         do {
-            try NATS.check(natsOptions_SetDisconnectedCB(opts, EventBox.disconnected, box), "cannot watch disconnects")
-            try NATS.check(natsOptions_SetReconnectedCB(opts, EventBox.reconnected, box), "cannot watch reconnects")
-            try NATS.check(natsOptions_SetErrorHandler(opts, EventBox.asyncError, box), "cannot watch errors")
-            try NATS.check(natsOptions_SetClosedCB(opts, EventBox.closed, box), "cannot watch the close")
-            try NATS.check(natsConnection_Connect(&connection, opts), "cannot connect to NATS at \(o.redactedServers)")
+            try NATS.call("cannot watch disconnects") { natsOptions_SetDisconnectedCB(opts, EventBox.disconnected, box) }
+            try NATS.call("cannot watch reconnects") { natsOptions_SetReconnectedCB(opts, EventBox.reconnected, box) }
+            try NATS.call("cannot watch errors") { natsOptions_SetErrorHandler(opts, EventBox.asyncError, box) }
+            try NATS.call("cannot watch the close") { natsOptions_SetClosedCB(opts, EventBox.closed, box) }
+            try NATS.call("cannot connect to NATS at \(o.redactedServers)") { natsConnection_Connect(&connection, opts) }
         } catch {
             retained.release()  // no connection: no callback will come
             throw error
         }
         maxPayload = Int(natsConnection_GetMaxPayload(connection))
         var jo = jsOptions()
-        try NATS.check(jsOptions_Init(&jo), "cannot prepare JetStream options")
+        try NATS.call("cannot prepare JetStream options") { jsOptions_Init(&jo) }
         jo.PublishAsync.MaxPending = Int64(maxInFlight)
         jo.PublishAsync.StallWait = Int64(stallWait * 1000)
         jo.PublishAsync.AckHandler = AckRouter.ackHandler
         jo.PublishAsync.AckHandlerClosure = box  // the box holds the router, and outlives every acknowledgment
-        try NATS.check(natsConnection_JetStream(&jetStream, connection, &jo), "cannot open a JetStream context")
+        try NATS.call("cannot open a JetStream context") { natsConnection_JetStream(&jetStream, connection, &jo) }
     }
 
     /// Publishes `messages` at once and awaits each one's acknowledgment for at most `timeout` seconds. On a
@@ -129,10 +129,9 @@ public final class NATSConnection: @unchecked Sendable {
         var msg: OpaquePointer?
         defer { natsMsg_Destroy(msg) }  // a no-op once the library has taken the message
         do {
-            try NATS.check(m.data.withUnsafeBytes { natsMsg_Create(&msg, m.subject, nil, $0.baseAddress, Int32($0.count)) },
-                           "cannot make a message for \(m.subject)")
-            try NATS.check(natsMsgHeader_Set(msg, "Nats-Msg-Id", m.id), "cannot set Nats-Msg-Id")
-            try NATS.check(js_PublishMsgAsync(jetStream, &msg, nil), "cannot publish to \(m.subject)")
+            try NATS.call("cannot make a message for \(m.subject)") { m.data.withUnsafeBytes { natsMsg_Create(&msg, m.subject, nil, $0.baseAddress, Int32($0.count)) } }
+            try NATS.call("cannot set Nats-Msg-Id") { natsMsgHeader_Set(msg, "Nats-Msg-Id", m.id) }
+            try NATS.call("cannot publish to \(m.subject)") { js_PublishMsgAsync(jetStream, &msg, nil) }
         } catch {
             router.resolve(m.id, .failure(error))
         }
@@ -187,7 +186,7 @@ final class EventBox: Sendable {
     static let disconnected: natsConnectionHandler = { _, closure in from(closure)?.send(.disconnected) }
     static let reconnected: natsConnectionHandler = { nc, closure in
         var url = [CChar](repeating: 0, count: 256)
-        let known = (try? NATS.check(natsConnection_GetConnectedUrl(nc, &url, 256), "cannot read the server's URL")) != nil
+        let known = (try? NATS.call("cannot read the server's URL") { natsConnection_GetConnectedUrl(nc, &url, 256) }) != nil
         from(closure)?.send(.reconnected(known ? String(cString: url) : "(server unknown)"))
     }
     /// The library's last callback for a connection: its retain on the box ends.

@@ -32,7 +32,7 @@ public final class NATSConsumer: @unchecked Sendable {
         let result: Result<Void, NATSError> = await connection.withHandles { _, js in
             Result { () throws(NATSError) in
                 var o = jsSubOptions()
-                try NATS.check(jsSubOptions_Init(&o), "cannot prepare the consumer")
+                try NATS.call("cannot prepare the consumer") { jsSubOptions_Init(&o) }
                 o.Ordered = true
                 switch start {
                 case .all: o.Config.DeliverPolicy = js_DeliverAll

@@ -27,8 +27,17 @@ public struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// The one funnel for libnats results: every call's status goes through `check`.
+/// The one funnel for libnats results: `call` takes the call itself, so no status can be dropped; `check`
+/// reads a status a call already wrote beside another result (a JetStream error code).
 public enum NATS {
+    /// Makes one libnats call and throws a `NATSError` naming `what` unless it returns `NATS_OK`.
+    public static func call(_ what: @autoclosure () -> String, code: jsErrCode = jsErrCode(rawValue: 0),
+                            _ body: () -> natsStatus) throws(NATSError) {
+        let status = body()
+        guard status != NATS_OK else { return }
+        throw error(status, what(), code: code)
+    }
+
     /// Throws a `NATSError` naming `what` unless `status` is `NATS_OK`.
     public static func check(_ status: natsStatus, _ what: String, code: jsErrCode = jsErrCode(rawValue: 0)) throws(NATSError) {
         guard status != NATS_OK else { return }

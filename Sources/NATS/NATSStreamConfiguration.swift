@@ -55,7 +55,7 @@ extension NATSConnection {
 
     private static func create(_ c: NATSStreamConfiguration, _ js: OpaquePointer?) throws(NATSError) {
         var cfg = jsStreamConfig()
-        try NATS.check(jsStreamConfig_Init(&cfg), "cannot prepare the stream configuration")
+        try NATS.call("cannot prepare the stream configuration") { jsStreamConfig_Init(&cfg) }
         let name = strdup(c.name)
         var subjects = c.subjects.map { UnsafePointer(strdup($0)) }
         defer {
