@@ -57,36 +57,13 @@ final class CurlLoop: Sendable {
         Curl.bestEffort("curl_multi_wakeup") { curl_multi_wakeup(multi) }
     }
 
-    /// The loop thread's body. Returns after `shutdown()`, having failed every unfinished request.
+    /// The loop thread's body: applies `TransferSchedule`'s decisions with libcurl. Returns after
+    /// `shutdown()`, having failed every unfinished request.
     func run() {
+        var schedule = TransferSchedule()
         var groups: [UInt64: RequestGroup] = [:]
         var active: [ObjectIdentifier: Transfer] = [:]
         var idle: [Transfer] = []
-
-        /// Starts requests of `group` while it has room.
-        func feed(_ group: RequestGroup) {
-            while group.inFlight < group.maxInFlight, group.next < group.requests.count {
-                let index = group.next
-                group.next += 1
-                let transfer = idle.popLast() ?? Transfer()
-                if let error = transfer.start(group.requests[index], group: group, index: index) {
-                    group.complete(index, .failure(error))
-                    transfer.finish()
-                    idle.append(transfer)
-                    continue
-                }
-                do {
-                    try Curl.call("curl_multi_add_handle") { curl_multi_add_handle(multi, transfer.easy) }
-                } catch {
-                    group.complete(index, .failure(error))
-                    transfer.finish()
-                    continue
-                }
-                group.inFlight += 1
-                active[ObjectIdentifier(transfer)] = transfer
-            }
-            if group.unfinished == 0 { groups[group.id] = nil }
-        }
 
         /// Takes `transfer` out of the multi handle and keeps it for the next request.
         func park(_ transfer: Transfer) {
@@ -96,15 +73,43 @@ final class CurlLoop: Sendable {
             if removed, idle.count < 64 { idle.append(transfer) }  // a handle libcurl still holds is not reused
         }
 
-        /// A multi call failed: every transfer in flight fails with its error, and is dropped.
-        func failAll(_ error: HTTPTransportError) {
-            for t in active.values {
-                let group = t.group
-                let index = t.index
-                park(t)
-                group?.finished(index, .failure(error))
-                if let group { feed(group) }
+        func apply(_ actions: [TransferSchedule.Action]) {
+            var queue = actions[...]
+            while let action = queue.popFirst() {
+                switch action {
+                case .start(let id, let index):
+                    guard let group = groups[id] else { continue }
+                    let transfer = idle.popLast() ?? Transfer()
+                    var failure = transfer.start(group.requests[index], group: group, index: index)
+                    if failure == nil {
+                        do { try Curl.call("curl_multi_add_handle") { curl_multi_add_handle(multi, transfer.easy) } } catch { failure = error }
+                    }
+                    if let failure {
+                        transfer.finish()
+                        group.complete(index, .failure(failure))
+                        queue += schedule.startFailed(id)
+                        continue
+                    }
+                    active[ObjectIdentifier(transfer)] = transfer
+                case .skip(let id, let index):
+                    groups[id]?.complete(index, .failure(HTTPTransportError(kind: .cancelled, message: "not sent after an earlier answer")))
+                case .fail(let id, let ending):
+                    guard let group = groups.removeValue(forKey: id) else { continue }
+                    for t in active.values where t.group === group { park(t) }
+                    group.fail(HTTPTransportError(kind: .cancelled, message: ending == .cancelled ? "request cancelled" : "transport shut down"))
+                }
             }
+            groups = groups.filter { schedule.groups[$0.key] != nil }
+        }
+
+        /// A transfer finished with `result`: its group gets it, and may start more.
+        func finished(_ t: Transfer, _ result: Result<HTTPResponse, HTTPTransportError>) {
+            guard let group = t.group else { return park(t) }
+            let index = t.index
+            park(t)
+            let stop = group.stops(result)
+            group.complete(index, result)
+            apply(schedule.finished(group.id, stop: stop))
         }
 
         while true {
@@ -114,16 +119,12 @@ final class CurlLoop: Sendable {
             }
             for group in pending {
                 groups[group.id] = group
-                feed(group)
+                apply(schedule.add(group.id, count: group.requests.count, maxInFlight: group.maxInFlight))
             }
-            for id in cancelled {
-                guard let group = groups.removeValue(forKey: id) else { continue }
-                for t in active.values where t.group === group { park(t) }
-                group.fail(HTTPTransportError(kind: .cancelled, message: "request cancelled"))
-            }
+            for id in cancelled { apply(schedule.cancel(id)) }
             if stopping {
+                apply(schedule.shutdown())
                 for t in active.values { park(t) }
-                for g in groups.values { g.fail(HTTPTransportError(kind: .cancelled, message: "transport shut down")) }
                 idle.removeAll()
                 Curl.bestEffort("curl_multi_cleanup") { curl_multi_cleanup(multi) }
                 return
@@ -132,7 +133,7 @@ final class CurlLoop: Sendable {
             do {
                 try Curl.call("curl_multi_perform") { curl_multi_perform(multi, &running) }
             } catch {
-                failAll(error)
+                for t in active.values { finished(t, .failure(error)) }  // every transfer in flight fails with it
             }
             var left: Int32 = 0
             while let msg = curl_multi_info_read(multi, &left) {
@@ -142,20 +143,16 @@ final class CurlLoop: Sendable {
                 if (try? Curl.call("curl_easy_getinfo(CURLINFO_PRIVATE)") { ccurl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv) }) == nil {
                     priv = nil
                 }
-                guard let priv, let t = active[ObjectIdentifier(Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue())],
-                      let group = t.group else {
+                guard let priv, let t = active[ObjectIdentifier(Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue())] else {
                     Curl.bestEffort("curl_multi_remove_handle") { curl_multi_remove_handle(multi, easy) }  // not ours: let it go
                     continue
                 }
-                let result = t.result(code)
-                park(t)
-                group.finished(t.index, result)
-                feed(group)
+                finished(t, t.result(code))
             }
             do {
                 try Curl.call("curl_multi_poll") { curl_multi_poll(multi, nil, 0, 1000, nil) }
             } catch {
-                failAll(error)
+                for t in active.values { finished(t, .failure(error)) }
             }
         }
     }

@@ -1,5 +1,5 @@
-/// Requests handed over together, and their results as they come in. Used by the loop thread only,
-/// once enqueued.
+/// Requests handed over together, and their results as they come in; `TransferSchedule` decides which
+/// run when. Used by the loop thread only, once enqueued.
 final class RequestGroup: @unchecked Sendable {
     let id: UInt64
     let requests: [HTTPRequest]
@@ -7,9 +7,7 @@ final class RequestGroup: @unchecked Sendable {
     let stopAfter: (@Sendable (HTTPResponse) -> Bool)?
     private var continuation: CheckedContinuation<[Result<HTTPResponse, HTTPTransportError>], Never>?
     var results: [Result<HTTPResponse, HTTPTransportError>?]
-    var next = 0
-    var inFlight = 0
-    var unfinished: Int
+    private var unfinished: Int
 
     init(id: UInt64, requests: [HTTPRequest], maxInFlight: Int, stopAfter: (@Sendable (HTTPResponse) -> Bool)?,
          continuation: CheckedContinuation<[Result<HTTPResponse, HTTPTransportError>], Never>) {
@@ -32,21 +30,14 @@ final class RequestGroup: @unchecked Sendable {
         continuation = nil
     }
 
-    /// Records a finished transfer's result; after a `stopAfter` response, nothing more starts.
-    func finished(_ index: Int, _ result: Result<HTTPResponse, HTTPTransportError>) {
-        inFlight -= 1
-        if case .success(let response) = result, let stopAfter, stopAfter(response) {
-            while next < requests.count {
-                complete(next, .failure(HTTPTransportError(kind: .cancelled, message: "not sent after an earlier answer")))
-                next += 1
-            }
-        }
-        complete(index, result)
+    /// Whether `result` stops the group: nothing after it is sent.
+    func stops(_ result: Result<HTTPResponse, HTTPTransportError>) -> Bool {
+        guard case .success(let response) = result, let stopAfter else { return false }
+        return stopAfter(response)
     }
 
     /// Fails every request without a result.
     func fail(_ error: HTTPTransportError) {
         for i in results.indices where results[i] == nil { complete(i, .failure(error)) }
-        next = requests.count
     }
 }
