@@ -82,9 +82,9 @@ public struct Configuration: Sendable {
                              requireSecrets: Bool = true) throws -> Configuration {
         let root: Any
         do {
-            root = try JSONSerialization.jsonObject(with: data)
+            root = try JSONDocument.parse(data)
         } catch {
-            throw ConfigurationError(problems: ["$: not valid JSON (\((error as NSError).userInfo["NSDebugDescription"] ?? error))"])
+            throw ConfigurationError(problems: ["$: not valid JSON at \(error)"])
         }
         var v = JSONValidator(environment: environment, baseDirectory: baseDirectory, requireSecrets: requireSecrets)
         var config = v.configuration(root)

@@ -69,6 +69,20 @@ import Testing
         #expect(parse(#", "password": "p""#, root: #", "http": {"listen": "\#(listen)"}"#).problems.isEmpty)
     }
 
+    /// What `jq` refuses is refused, and every syntax error says its line and column.
+    @Test(arguments: [
+        ("{\"sources\": [],\n  \"journal\": {\"keep_events\": 5,}\n}", "$: not valid JSON at line 2, column 31: a comma before a closing bracket"),
+        ("{\"sources\": [1, 2,\n]}", "$: not valid JSON at line 1, column 18: a comma before a closing bracket"),
+        ("{\"sources\": [\"a,]\"]", "$: not valid JSON at line 1"),
+        ("{\n  \"sources\": [\n    {\"name\": \"a\" \"url\": 1}]}", "$: not valid JSON at line 3, column "),
+    ])
+    func jsonSyntaxErrorsSayLineAndColumn(_ text: String, _ problem: String) {
+        var problems: [String] = []
+        do { _ = try Configuration.parse(Data(text.utf8), baseDirectory: "/tmp", environment: [:]) }
+        catch { problems = (error as? ConfigurationError)?.problems ?? ["\(error)"] }
+        #expect(problems.count == 1 && problems[0].hasPrefix(problem), "\(problems)")
+    }
+
     @Test func rootKeysAreNamedOnce() {
         #expect(parse(#", "password": "p""#, root: #", "state_dir": 5"#).problems == ["state_dir: expected a string"])
     }

@@ -27,8 +27,11 @@ extension JSONValidator {
             problem("sinks.webhooks_file", "cannot read \(path)")
             return []
         }
-        guard let root = try? JSONSerialization.jsonObject(with: data) else {
-            problem("sinks.webhooks_file", "\(path) is not valid JSON")
+        let root: Any
+        do {
+            root = try JSONDocument.parse(data)
+        } catch {
+            problem("sinks.webhooks_file", "\(path) is not valid JSON: \(error)")
             return []
         }
         guard let d = object(root, "sinks.webhooks_file", allowed: ["endpoints"]) else { return [] }
