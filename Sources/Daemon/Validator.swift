@@ -138,6 +138,10 @@ extension JSONValidator {
         if let u = components, let host = u.host {
             if u.user != nil || u.password != nil { problem(p + ".url", "must not carry credentials; use user and password") }
             if u.query != nil { problem(p + ".url", "must not carry a query string") }
+            if !u.path.hasSuffix("non_agent_api.php") {
+                warn(p + ".url", "does not end in non_agent_api.php: VICIdial's API is at http(s)://HOST/vicidial/non_agent_api.php "
+                     + "(a proxy may put it elsewhere; a wrong path answers HTTP 404)")
+            }
             authority = host.contains(":") ? "[\(host)]" : host
             if let port = u.port { authority += ":\(port)" }
         }

@@ -148,6 +148,9 @@ public final class VICIdialClient: Sendable {
                 if (300..<400).contains(response.status), let location = response.header("location") {
                     detail += "; Location: " + Redactor.redact(location, password: source.password)
                 }
+                if response.status == 404 {
+                    detail += "; VICIdial's API is at http(s)://HOST/vicidial/non_agent_api.php: check the source's url"
+                }
                 return .failure(PollFailure(.httpStatus, "HTTP \(response.status) (\(detail))"))
             }
             if response.truncated {

@@ -83,6 +83,12 @@ import Testing
         #expect(problems.count == 1 && problems[0].hasPrefix(problem), "\(problems)")
     }
 
+    @Test func aURLThatIsNotTheAPIIsAWarningSayingWhereItIs() {
+        let json = #"{"sources": [{"name": "a", "url": "http://dialer1/vicidial/", "user": "u", "password": "p"}]}"#
+        let warnings = (try? Configuration.parse(Data(json.utf8), baseDirectory: "/tmp", environment: [:]))?.warnings ?? []
+        #expect(warnings.contains { $0.hasPrefix("sources[0].url: does not end in non_agent_api.php") }, "\(warnings)")
+    }
+
     @Test func rootKeysAreNamedOnce() {
         #expect(parse(#", "password": "p""#, root: #", "state_dir": 5"#).problems == ["state_dir: expected a string"])
     }

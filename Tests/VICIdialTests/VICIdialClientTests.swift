@@ -21,6 +21,17 @@ import VicinotifyCore
         return sim
     }
 
+    /// A URL to the wrong path gets VICIdial's 404; the failure says where the API is.
+    @Test func aWrongPathSaysWhereTheAPIIs() async throws {
+        let sim = try await started(agents: 1)
+        defer { Task { await sim.stop() } }
+        let wrong = sim.apiURL.replacingOccurrences(of: "non_agent_api.php", with: "api.php")
+        let client = VICIdialClient(source: source(sim) { $0.url = wrong }, transport: sim.http)
+        guard case .failure(let failure) = await client.poll() else { Issue.record("polled a wrong path"); return }
+        #expect(failure.reason == .httpStatus && failure.message.contains("HTTP 404")
+                && failure.message.contains("/vicidial/non_agent_api.php"), "\(failure)")
+    }
+
     @Test(arguments: VICIdialSource.Stage.allCases, [true, false])
     func wholeFloorInEveryStage(stage: VICIdialSource.Stage, header: Bool) async throws {
         let sim = try await started()
@@ -276,4 +287,5 @@ import VicinotifyCore
         #expect(moved.agents.map(\.user) == ["agent001", "agent002"], "the next poll shows the move")
         #expect(moved.agents.last?.campaignID == "SUPPORT")
     }
+
 }
