@@ -140,6 +140,17 @@ import VicinotifyCore
         #expect(!logs.all.contains { $0.contains("PostgreSQL sink cannot deliver") })
     }
 
+    /// `vicinotify schema --table routing.events | psql` needs the schema created first, and so does apply_schema.
+    @Test func aTableInASchemaOfItsOwnIsCreatedWithItsSchema() async throws {
+        let table = TestPostgres.uniqueName("routing") + ".events"
+        let pipeline = try await Pipeline([])
+        defer { pipeline.stop() }
+        let events = try await pipeline.poll(agents: 2)
+        let sink = PostgresSink(configuration: Self.configuration { $0.table = table }, logger: CapturedLogs().logger())
+        #expect(await sink.deliver(events) == [.delivered, .delivered])
+        #expect(try await Self.rows(table).count == 2)
+    }
+
     @Test func aMissingTableOrAWrongPasswordRetriesWithAClearReason() async throws {
         let pipeline = try await Pipeline([])
         defer { pipeline.stop() }

@@ -10,11 +10,13 @@ public enum PostgresSchema {
         let schema = table.split(separator: ".").dropLast().first.map { "\"\($0)\"." } ?? ""
         let base = String(table.split(separator: ".").last!)
         func name(_ suffix: String) -> String { "\"\(base)_\(suffix)\"" }
+        // A table in a schema of its own: the schema too, so that `schema --table routing.events | psql` works.
+        let createSchema = schema.isEmpty ? "" : "CREATE SCHEMA IF NOT EXISTS \(schema.dropLast());\n"
         return """
             -- vicinotify: the PostgreSQL sink's table, one row per event. Applying this file twice is harmless.
             --   psql "host=... dbname=... user=..." -f schema.sql
             -- or set "apply_schema": true in the sink's configuration.
-            CREATE TABLE IF NOT EXISTS \(t) (
+            \(createSchema)CREATE TABLE IF NOT EXISTS \(t) (
                 id          uuid        PRIMARY KEY,            -- the CloudEvents id
                 source      text        NOT NULL,               -- the configured source name (sources[].name)
                 sequence    bigint      NOT NULL,               -- the journal's sequence: increasing per vicinotify instance
