@@ -65,12 +65,17 @@ public final class Daemon: Sendable {
                 listener = try await OperationsServer.start(host: listen.host, port: listen.port, logger: logger) { request in
                     await router.respond(to: request)
                 }
-                logger.info("serving /metrics, /healthz and /readyz", metadata: ["listen": "\(listen.host):\(listener!.port)"])
+                let host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+                logger.info("serving /metrics, /healthz and /readyz; the wallboard at http://\(host):\(listener!.port)/",
+                            metadata: ["listen": "\(listen.host):\(listener!.port)"])
             } catch {
                 for d in deliveries { d.cancel() }
                 throw OperationsListenError(host: listen.host, port: listen.port, reason: "\(error)")
             }
         }
+        logger.notice("vicinotify started", metadata: [
+            "sources": "\(configuration.sources.map { "\($0.vicidial.name) (\($0.vicidial.mode.rawValue), every \(ConfigDuration.format($0.vicidial.interval)))" }.joined(separator: ", "))",
+            "sinks": "\(sinkNames.joined(separator: ", "))", "state_dir": "\(configuration.stateDirectory)"])
         let keep = configuration.journalKeepEvents
         let capped = configuration.journalMaxBytes != nil
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -16,6 +16,8 @@ import Testing
             """.utf8).write(to: URL(fileURLWithPath: config))
         let first = try HardeningCommandTests.Daemon.start(["run", "--config", config])
         #expect(await first.line("agent003", stdout: true) != nil, "the first daemon delivers the floor")
+        let started = await first.line("vicinotify started") ?? ""
+        #expect(started.contains("sim (logged_in_agents, every 100ms)") && started.contains("stdout"), "the start says what runs: \(started)")
 
         let second = try await CommandLineTests.run(["run", "--config", config])
         #expect(second.status == 1)
