@@ -1,6 +1,7 @@
 import Foundation
 
-/// One readable line per event: local time, agent, what happened, status before → after.
+/// One readable line per event: local time, agent, what happened, state before → after (status, sub-status
+/// and pause code, as the real-time report shows them), campaign, and the source the event came from.
 public struct TailLineFormatter {
     private let clock: DateFormatter = {
         let f = DateFormatter()
@@ -23,11 +24,13 @@ public struct TailLineFormatter {
         }
         func status(_ state: Any?) -> String {
             guard let s = state as? [String: Any], let status = s["status"] as? String else { return "-" }
+            let sub = (s["sub_status"] as? String).map { $0.isEmpty ? "" : " " + $0 } ?? ""
             let pause = s["pause_code"] as? String ?? ""
-            return pause.isEmpty || status != "PAUSED" ? status : "\(status) (\(pause))"
+            return status + sub + (pause.isEmpty || status != "PAUSED" ? "" : " (\(pause))")
         }
         let campaign = data["campaign_id"] as? String ?? ""
-        return "\(time)  \(pad(subject, 12))  \(pad(type, 14))  \(status(data["previous"])) → \(status(data["current"]))  \(campaign)"
+        let source = (event["source"] as? String).map { "  [" + ($0.hasPrefix("vicidial://") ? String($0.dropFirst(11)) : $0) + "]" } ?? ""
+        return "\(time)  \(pad(subject, 12))  \(pad(type, 14))  \(status(data["previous"])) → \(status(data["current"]))  \(campaign)\(source)"
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

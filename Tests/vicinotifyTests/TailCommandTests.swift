@@ -106,4 +106,16 @@ import VicinotifyCore
         let line = TailLineFormatter().line(for: lines.value[0])
         #expect(line.contains("agent002") && line.contains("status_changed") && line.contains("READY → INCALL") && line.contains("SALES"))
     }
+
+    /// A sub-status change is shown (it was READY → READY for RING), and so is the source.
+    @Test(arguments: [
+        (#"{"status":"READY","sub_status":""}"#, #"{"status":"READY","sub_status":"RING"}"#, "READY → READY RING  SALES  [dialer2]"),
+        (#"{"status":"INCALL","sub_status":""}"#, #"{"status":"INCALL","sub_status":"DEAD"}"#, "INCALL → INCALL DEAD  SALES  [dialer2]"),
+        (#"{"status":"READY","sub_status":""}"#, #"{"status":"PAUSED","sub_status":"","pause_code":"BRK"}"#, "READY → PAUSED (BRK)  SALES  [dialer2]"),
+    ])
+    func linesShowSubStatusAndSource(_ previous: String, _ current: String, _ shown: String) {
+        let json = #"{"source":"vicidial://dialer2","type":"vicidial.agent.status_changed","subject":"agent7","time":"2026-12-04T10:00:00.000Z","data":{"campaign_id":"SALES","previous":\#(previous),"current":\#(current)}}"#
+        let line = TailLineFormatter().line(for: json)
+        #expect(line.hasSuffix(shown), "\(line)")
+    }
 }
