@@ -45,8 +45,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    /// The demo's alert rules, so the wallboard has rows to highlight.
-    static let alerts = [AlertRule(name: "long_break", status: "PAUSED", pauseCodes: ["BREAK", "LUNCH"], longerThan: 60),
+    /// The demo's alert rules, so the wallboard has rows to highlight; `paused_4s` fires within seconds, so a
+    /// newcomer sees `vicidial.agent.threshold_exceeded` in the first run.
+    static let alerts = [AlertRule(name: "paused_4s", status: "PAUSED", longerThan: 4),
+                         AlertRule(name: "long_break", status: "PAUSED", pauseCodes: ["BREAK", "LUNCH"], longerThan: 60),
                          AlertRule(name: "long_dead", status: "INCALL", subStatus: "DEAD", longerThan: 20),
                          AlertRule(name: "idle_ready", status: "READY", longerThan: 120)]
 
