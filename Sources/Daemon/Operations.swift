@@ -27,7 +27,8 @@ public final class Operations: Sendable {
         m.declare("vicinotify_agents", .gauge, help: "Logged-in agents by source and status, as of the last poll.")
         m.declare("vicinotify_events_total", .counter, help: "Events journaled, by source and type.")
         m.declare("vicinotify_deliveries_total", .counter,
-                  help: "Delivery outcomes by sink: delivered, retry, dead_letter, disabled (endpoint answered 410).")
+                  help: "Delivery outcomes by sink: delivered, retry, dead_letter, disabled (endpoint answered 410), "
+                      + "filtered (not for this sink: passed over).")
         m.declare("vicinotify_sink_queue_depth", .gauge, help: "Journaled events the sink has not passed yet.")
         m.declare("vicinotify_sink_oldest_undelivered_age_seconds", .gauge, help: "Age of the sink's oldest undelivered event.")
         m.declare("vicinotify_dead_letters", .gauge, help: "Events the sink gave up on, waiting in the dead letters.")

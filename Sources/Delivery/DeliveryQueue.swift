@@ -109,6 +109,8 @@ public final class DeliveryQueue: Sendable {
                 await recording?.value
                 return
             case .wait(let seconds):
+                let filtered = machine.takeFiltered()
+                if filtered > 0 { metrics?.add("vicinotify_deliveries_total", [("sink", name), ("outcome", "filtered")], Double(filtered)) }
                 if machine.cursor > recorded {
                     // Only other sinks' events passed: the cursor moves on without a delivery.
                     recorded = machine.cursor

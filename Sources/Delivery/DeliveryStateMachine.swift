@@ -98,6 +98,12 @@ public struct DeliveryStateMachine: Sendable {
         if window.isEmpty { cursor = max(cursor, readPosition) }
     }
 
+    /// Events the filter passed over since the last call (or completion), for the metrics.
+    public mutating func takeFiltered() -> Int {
+        defer { filteredSinceCompletion = 0 }
+        return filteredSinceCompletion
+    }
+
     /// What to do at `now`. Per agent only the oldest event in the window may go, and only when its
     /// retry is due; at most `batchSize` go together. A batch is in journal order and ends before a
     /// second event of an agent already in it, so a sink that never fails sees every event in sequence

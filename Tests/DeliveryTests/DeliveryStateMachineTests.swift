@@ -105,6 +105,20 @@ import VicinotifyCore
         #expect(delivered(m.next(now: Self.at(2 * pause), draining: false)) == ["e2", "e3"], "a delivery ends the pause")
     }
 
+    /// The queue filters for every sink: what the filter passes over is finished as it is read, counted
+    /// apart, and never handed to the sink (a chat sink used to count 676 "delivered" after one request).
+    @Test func whatTheFilterPassesOverIsFinishedAndCountedApart() {
+        var m = DeliveryStateMachine(sink: "s", cursor: 0, retries: [:], policy: RetryPolicy(), batching: SinkBatching(),
+                                     filter: EventFilter(agents: ["a", "c"]))
+        m.received(Self.events(["a", "b", "c", "b"]))
+        #expect(delivered(m.next(now: Self.t0, draining: false)) == ["e1", "e3"])
+        let c = m.completed([.delivered, .delivered], now: Self.t0) { 0 }
+        #expect(c.delivered == 2 && c.filtered == 2 && c.cursor == 4)
+        m.received(Self.events(["b", "b", "b", "b", "b"]).map { JournaledEvent(position: $0.position + 4, event: $0.event) })
+        #expect(m.next(now: Self.t0, draining: false) == .wait(seconds: 1) && m.cursor == 9, "nothing for the sink: the cursor moves on")
+        #expect(m.takeFiltered() == 5 && m.takeFiltered() == 0)
+    }
+
     @Test func batchingWaitsUpToMaxWaitThenSendsWhatIsReady() {
         var m = Self.machine(batching: SinkBatching(waitFor: 10, maxWait: 2))
         m.received(Self.events(["a", "b", "c"]))
