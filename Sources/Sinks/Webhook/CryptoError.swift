@@ -8,8 +8,8 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
     public var code: UInt
     public var description: String { "\(operation) failed in libcrypto (error \(code))" }
 
-    /// The one funnel for libcrypto results: `ok` is the call's result (1 on success).
-    static func check(_ ok: Int32, _ operation: String) throws(CryptoError) {
-        guard ok == 1 else { throw CryptoError(operation: operation, code: UInt(ccrypto_last_error())) }
+    /// The one funnel for libcrypto results: it makes the call (1 on success), so no result is dropped.
+    static func call(_ operation: String, _ body: () -> Int32) throws(CryptoError) {
+        guard body() == 1 else { throw CryptoError(operation: operation, code: UInt(ccrypto_last_error())) }
     }
 }

@@ -31,8 +31,7 @@ public struct WebhookSigner: Sendable {
         var out: [String] = []
         for key in keys {
             var mac = [UInt8](repeating: 0, count: 32)
-            try CryptoError.check(ccrypto_hmac_sha256_sign(key.context, prefix, prefix.count, body, body.count, &mac),
-                                  "HMAC-SHA256")
+            try CryptoError.call("HMAC-SHA256") { ccrypto_hmac_sha256_sign(key.context, prefix, prefix.count, body, body.count, &mac) }
             out.append("v1," + Data(mac).base64EncodedString())
         }
         return out.joined(separator: " ")

@@ -167,7 +167,7 @@ public final class WebhookSink: EventSink {
     static func batchID(_ events: [EncodedEvent]) throws(CryptoError) -> String {
         let ids = Array(events.map(\.id).joined(separator: ",").utf8)
         var digest = [UInt8](repeating: 0, count: 32)
-        try CryptoError.check(ccrypto_sha256(ids, ids.count, &digest), "SHA-256")
+        try CryptoError.call("SHA-256") { ccrypto_sha256(ids, ids.count, &digest) }
         return "msg_" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }
