@@ -23,7 +23,7 @@ final class SQLiteConnection {
             throw JournalError(code: rc, message: "\(path): \(message)")
         }
         db = handle
-        sqlite3_busy_timeout(db, 5000)
+        try call { sqlite3_busy_timeout(db, 5000) }
     }
 
     deinit { sqlite3_close_v2(db) }
@@ -58,8 +58,10 @@ final class SQLiteConnection {
         }
     }
 
-    /// The one funnel for SQLite's result codes: anything but `SQLITE_OK` throws what SQLite said.
-    func check(_ rc: Int32) throws(JournalError) {
+    /// The one funnel for SQLite's result codes: it makes the call, and anything but `SQLITE_OK` throws
+    /// what SQLite said.
+    func call(_ body: () -> Int32) throws(JournalError) {
+        let rc = body()
         if rc != SQLITE_OK { throw failure(rc) }
     }
 
@@ -85,31 +87,34 @@ final class Statement {
     @discardableResult
     func bind(_ values: [SQLValue]) throws(JournalError) -> Statement {
         reset()
-        try connection.check(sqlite3_clear_bindings(stmt))
+        try connection.call { sqlite3_clear_bindings(stmt) }
         for (i, v) in values.enumerated() { try bind(v, at: Int32(i + 1)) }
         return self
     }
 
     /// Makes the statement ready to run again; bindings are kept until rebound. (Its result repeats the
     /// last step's error, which that step already reported.)
+    /// Makes the statement ready to run again. Its result repeats the last `step`'s error, already thrown there.
     func reset() { _ = sqlite3_reset(stmt) }
 
     /// Binds one parameter (1-based) without resetting the statement.
     func bind(_ value: SQLValue, at n: Int32) throws(JournalError) {
-        let rc: Int32 = switch value {
-        case .null: sqlite3_bind_null(stmt, n)
-        case .int(let x): sqlite3_bind_int64(stmt, n, x)
-        case .text(var s): s.withUTF8 { sqlite3_bind_text(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
-        case .blob(let b): b.withUnsafeBytes { sqlite3_bind_blob(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+        try connection.call {
+            switch value {
+            case .null: sqlite3_bind_null(stmt, n)
+            case .int(let x): sqlite3_bind_int64(stmt, n, x)
+            case .text(var s): s.withUTF8 { sqlite3_bind_text(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+            case .blob(let b): b.withUnsafeBytes { sqlite3_bind_blob(stmt, n, $0.baseAddress, Int32($0.count), csqlite_transient) }
+            }
         }
-        try connection.check(rc)
     }
 
     /// Binds bytes held by a `BindArena` as text or a blob, without SQLite copying them (`SQLITE_STATIC`).
     func bind(_ bytes: UnsafeRawBufferPointer, asText: Bool, at n: Int32) throws(JournalError) {
-        try connection.check(asText
-            ? sqlite3_bind_text(stmt, n, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
-            : sqlite3_bind_blob(stmt, n, bytes.baseAddress, Int32(bytes.count), nil))
+        try connection.call {
+            asText ? sqlite3_bind_text(stmt, n, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+                : sqlite3_bind_blob(stmt, n, bytes.baseAddress, Int32(bytes.count), nil)
+        }
     }
 
     /// Steps to the next row; false when done.
