@@ -29,7 +29,7 @@ struct LifecycleBenchmark: AsyncParsableCommand {
         for sinkConfiguration in configuration.sinks {
             // One warm-up cycle: process-wide threads a library starts once (NIO, libcurl's resolver) are not a leak.
             await cycle(sinkConfiguration, context, events)
-            let before = Self.threads
+            let before = await Self.steady()
             var peak = before
             for _ in 0..<cycles {
                 await cycle(sinkConfiguration, context, events)
@@ -52,6 +52,19 @@ struct LifecycleBenchmark: AsyncParsableCommand {
     static var threads: Int {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         return Int(status.split(separator: "\n").first { $0.hasPrefix("Threads:") }?.split(separator: "\t").last ?? "") ?? -1
+    }
+
+    /// The thread count once it has not changed for 300 ms (at most 5 s): threads end asynchronously.
+    static func steady() async -> Int {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var last = threads, same = 0
+        while same < 6, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = threads
+            same = now == last ? same + 1 : 0
+            last = now
+        }
+        return last
     }
 
     /// The thread count once it is at most `count`, or after `seconds` (threads end asynchronously).
