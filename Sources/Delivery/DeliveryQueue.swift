@@ -21,8 +21,8 @@ public final class DeliveryQueue: Sendable {
     private let wakeup = Wakeup()
     private let draining = Atomic<Bool>(false)
     private let metrics: Metrics?
-    /// The reason of the last failed round, until a round delivers.
-    private let lastFailure = Mutex<String?>(nil)
+    /// What is said about failures: new reasons, a summary a minute, the end.
+    private let failures = Mutex(FailureLog())
 
     /// - Parameter metrics: counts `vicinotify_deliveries_total{sink,outcome}` (delivered, retry,
     ///   dead_letter, disabled) when given; the owner of `metrics` declares the family.
@@ -165,16 +165,19 @@ public final class DeliveryQueue: Sendable {
                 metrics.add("vicinotify_deliveries_total", [("sink", name), ("outcome", outcome)], Double(n))
             }
         }
-        // A failure is logged when its reason is new, and its end once: an outage is two lines, not one per retry.
-        if done.failures > 0 {
-            let metadata: Logger.Metadata = ["sink": "\(name)", "events": "\(done.failures)", "reason": "\(done.lastReason)"]
-            if lastFailure.withLock({ old in defer { old = done.lastReason }; return old != done.lastReason }) {
-                logger.warning("delivery failed; will retry", metadata: metadata)
-            } else {
-                logger.debug("delivery failed again; will retry", metadata: metadata)
+        let line = failures.withLock { $0.round(failures: done.failures, delivered: done.delivered, reason: done.lastReason, at: .now()) }
+        switch line {
+        case .failed(let reason, let events)?:
+            logger.warning("delivery failed; will retry", metadata: ["sink": "\(name)", "events": "\(events)", "reason": "\(reason)"])
+        case .stillFailing(let reason, let events, let seconds)?:
+            logger.warning("delivery still failing; will retry", metadata: ["sink": "\(name)", "failed_in_last_minute": "\(events)",
+                                                                           "reason": "\(reason)", "for": "\(ConfigDuration.format(seconds))"])
+        case .resumed(let was, let seconds)?:
+            logger.notice("delivery resumed", metadata: ["sink": "\(name)", "after": "\(was)", "down_for": "\(ConfigDuration.format(seconds))"])
+        case nil:
+            if done.failures > 0 {
+                logger.debug("delivery failed again; will retry", metadata: ["sink": "\(name)", "events": "\(done.failures)"])
             }
-        } else if done.delivered > 0, let was = lastFailure.withLock({ old in defer { old = nil }; return old }) {
-            logger.notice("delivery resumed", metadata: ["sink": "\(name)", "after": "\(was)"])
         }
         if let last = done.dead.last {
             logger.error("gave up on events: dead-lettered", metadata: ["sink": "\(name)", "events": "\(done.dead.count)",
