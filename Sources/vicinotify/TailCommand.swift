@@ -109,8 +109,14 @@ struct TailCommand: ParsableCommand {
         let formatter = TailLineFormatter()
         if let nats { return try followNATS(nats, readable: readable) }
         guard let postgres else {
-            let tail = try SSETail(url: try daemon.address(), since: since, types: type, agents: agent, token: daemon.token) { message in
+            let url = try daemon.address()
+            let tail = try SSETail(url: url, since: since, types: type, agents: agent, token: daemon.token) { message in
                 FileHandle.standardError.write(Data("vicinotify tail: \(message)\n".utf8))
+            }
+            if isatty(2) == 1 {
+                // On a quiet floor nothing else would show that it is following.
+                let from = since.map { "from \($0)" } ?? "from now"
+                FileHandle.standardError.write(Data("vicinotify tail: following \(url)/v1/events \(from) (Ctrl-C stops)\n".utf8))
             }
             do {
                 try tail.run { json in Self.write((readable ? formatter.line(for: json) : json) + "\n") }

@@ -118,4 +118,23 @@ import VicinotifyCore
         let line = TailLineFormatter().line(for: json)
         #expect(line.hasSuffix(shown), "\(line)")
     }
+
+    /// On a terminal, a quiet floor still shows what tail follows (through `script`, which gives it a terminal).
+    @Test func onATerminalTailSaysWhatItFollows() async throws {
+        let port = freeLoopbackPort()
+        let command = "\(CommandLineTests.binary.path) tail --url http://127.0.0.1:\(port) --since 5m"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let text = await CommandLineTests.read(out) { data in
+            if String(decoding: data, as: UTF8.self).contains("following"), p.isRunning { p.terminate() }
+        }
+        await p.exited()
+        #expect(text.contains("vicinotify tail: following http://127.0.0.1:\(port)/v1/events from 5m"), "\(text)")
+    }
 }
