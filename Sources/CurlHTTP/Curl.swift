@@ -1,5 +1,4 @@
 import CCurl
-import Synchronization
 
 /// The one funnel for libcurl's results, as swift-nio's syscall wrapper: it takes the call itself, so no
 /// result can bypass it, and a failure becomes an `HTTPTransportError` that names the call (an option by
@@ -21,12 +20,9 @@ public enum Curl {
                                  code: Int(code.rawValue))
     }
 
-    /// Makes a call whose failure only delays work the loop does within a second anyway (a wake-up, a
-    /// clean-up at shutdown): it is counted, not thrown.
+    /// Makes a call (named at the call site) whose failure only delays work the loop does within a second
+    /// anyway (a wake-up) or frees what is going away (a clean-up): its result is let go, on purpose.
     public static func bestEffort(_ name: StaticString, _ body: () -> CURLMcode) {
-        if body() != CURLM_OK { Self.failedBestEffort.add(1, ordering: .relaxed) }
+        _ = body()
     }
-
-    /// Best-effort calls that failed since start.
-    public static let failedBestEffort = Atomic<Int>(0)
 }

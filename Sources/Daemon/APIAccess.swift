@@ -84,9 +84,8 @@ public struct APIAccess: Sendable {
         return diff == 0
     }
 
-    /// Whether `host` is a loopback address, where `/v1/*` may be served without tokens.
-    /// A literal loopback address (`127.0.0.0/8` as four numbers, `::1`) or `localhost`; a name such as
-    /// `127.evil.example` is not one.
+    /// Whether `host` is a loopback address, where `/v1/*` may be served without tokens: a literal one
+    /// (`127.0.0.0/8` as four numbers, `::1`) or `localhost`; a name such as `127.evil.example` is not one.
     public static func isLoopback(_ host: String) -> Bool {
         if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)

@@ -46,7 +46,7 @@ public final class Daemon: Sendable {
         let (operations, live, hub, access) = (self.operations, self.live, self.hub, configuration.apiAccess)
         live.start(at: try await journal.lastPosition())
         // One feed: the delivery queues subscribe to it, and the hub of /v1/events listens to it.
-        let feed = try await journal.feed(bufferEvents: max(10_000, configuration.eventReaders.buffer))
+        let feed = try await journal.feed()
         feed.listen { hub.publish($0) }
         let queues = sinks.map {
             // A sink handed in without a configuration block (embedding, tests) gets the default policy.

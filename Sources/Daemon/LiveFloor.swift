@@ -84,16 +84,7 @@ public final class LiveFloor: Sendable {
         var w = JSONWriter()
         w.raw("{\"sequence\":"); w.int(s.position)
         w.raw(",\"time\":\""); now.appendRFC3339(to: &w.bytes); w.raw("\",\"scope\":{\"campaigns\":")
-        if let campaigns = query.scopeCampaigns {
-            w.raw("[")
-            for (i, c) in campaigns.enumerated() {
-                if i > 0 { w.raw(",") }
-                w.string(c)
-            }
-            w.raw("]")
-        } else {
-            w.raw("null")
-        }
+        if let campaigns = query.scopeCampaigns { w.strings(campaigns) } else { w.raw("null") }
         w.raw("},\"sources\":{")
         let names = s.sources.keys.sorted().filter { query.sources.isEmpty || query.sources.contains($0) }
         for (i, name) in names.enumerated() {

@@ -17,13 +17,7 @@ extension Journal {
 
     /// Events after `position` that `sink` should see, in order.
     public func events(for sink: String, after position: Int64, limit: Int) throws -> [JournaledEvent] {
-        let q = try db.prepare("""
-            SELECT \(Self.eventColumns) FROM events
-            WHERE position > ? AND (only_sink IS NULL OR only_sink = ?) ORDER BY position LIMIT ?
-            """).bind([.int(position), .text(sink), .int(Int64(limit))])
-        var out: [JournaledEvent] = []
-        while try q.step() { out.append(Self.event(q)) }
-        return out
+        try pending(for: sink, after: position, limit: limit).events
     }
 
     /// A sink's next events after `position` (at most `limit`), and the position it has read through:
@@ -87,12 +81,7 @@ extension Journal {
 
     /// Events every reader sees (not replay copies for one sink) after `position`, oldest first.
     public func sharedEvents(after position: Int64, limit: Int) throws -> [JournaledEvent] {
-        let q = try db.prepare("""
-            SELECT \(Self.eventColumns) FROM events WHERE position > ? AND only_sink IS NULL ORDER BY position LIMIT ?
-            """).bind([.int(position), .int(Int64(limit))])
-        var out: [JournaledEvent] = []
-        while try q.step() { out.append(Self.event(q)) }
-        return out
+        try pending(for: nil, after: position, limit: limit).events
     }
 
     /// The oldest position still journaled (pruning removes older ones); `nil` when there is none.

@@ -19,7 +19,8 @@ final class SQLiteConnection {
         let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
-            sqlite3_close(handle)
+            // Frees what the failed open allocated; its result cannot add to the open's error, thrown below.
+            _ = sqlite3_close(handle)
             throw JournalError(code: rc, message: "\(path): \(message)")
         }
         db = handle
@@ -94,7 +95,6 @@ final class Statement {
 
     /// Makes the statement ready to run again; bindings are kept until rebound. (Its result repeats the
     /// last step's error, which that step already reported.)
-    /// Makes the statement ready to run again. Its result repeats the last `step`'s error, already thrown there.
     func reset() { _ = sqlite3_reset(stmt) }
 
     /// Binds one parameter (1-based) without resetting the statement.

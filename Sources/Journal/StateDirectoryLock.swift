@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,10 +7,9 @@ import Glibc
 /// The one daemon of a `state_dir`: an exclusive `flock` on `state_dir/lock`, held until `release()` or
 /// the process ends (the kernel drops it even after `kill -9`). A second daemon on the same directory
 /// would journal every change again under other ids and reuse sequence numbers.
-public final class StateDirectoryLock: @unchecked Sendable {
-    // `fd` is written once in `init` and closed once in `release`, guarded by `lock`.
-    private var fd: Int32
-    private let lock = NSLock()
+public final class StateDirectoryLock: Sendable {
+    /// The lock file's descriptor; -1 once released.
+    private let descriptor: Mutex<Int32>
     public let path: String
 
     /// Takes the lock, creating the directory and the lock file if needed, and writes this process's PID.
@@ -17,7 +17,7 @@ public final class StateDirectoryLock: @unchecked Sendable {
     public init(directory: String) throws {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("lock")
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw StateDirectoryError(directory: directory, holder: nil, reason: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
@@ -31,17 +31,18 @@ public final class StateDirectoryLock: @unchecked Sendable {
         let pid = Array("\(getpid())\n".utf8)
         // Best effort: without the PID only a second daemon's message is poorer.
         if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
+        descriptor = Mutex(fd)
     }
 
     deinit { release() }
 
     /// Gives the directory up (also done when the process ends).
     public func release() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard fd >= 0 else { return }
-        close(fd)
-        fd = -1
+        descriptor.withLock { fd in
+            guard fd >= 0 else { return }
+            close(fd)
+            fd = -1
+        }
     }
 
     /// The PID written by the holder, if readable.

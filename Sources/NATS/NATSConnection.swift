@@ -52,12 +52,13 @@ public final class NATSConnection: @unchecked Sendable {
         defer { natsOptions_Destroy(opts) }
         var servers = o.servers.map { strdup($0) }
         defer { for s in servers { free(s) } }
-        let status = servers.withUnsafeMutableBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
-                natsOptions_SetServers(opts, $0, Int32(buf.count))
+        try NATS.call("bad NATS server list") {
+            servers.withUnsafeMutableBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                    natsOptions_SetServers(opts, $0, Int32(buf.count))
+                }
             }
         }
-        try NATS.check(status, "bad NATS server list")
         try NATS.call("cannot name the connection") { natsOptions_SetName(opts, o.name) }
         try NATS.call("bad connect timeout") { natsOptions_SetTimeout(opts, Int64(o.connectTimeout * 1000)) }
         try NATS.call("cannot set reconnects") { natsOptions_SetMaxReconnect(opts, -1) }

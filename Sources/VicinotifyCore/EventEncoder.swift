@@ -33,12 +33,9 @@ public enum EventEncoder {
         w.raw(",\"user_group\":"); w.string(agent.userGroup)
         w.raw(",\"previous\":"); state(c.previous, into: &w)
         w.raw(",\"current\":"); state(c.current, into: &w)
-        w.raw(",\"changed\":[")
-        for (i, f) in c.changed.enumerated() {
-            if i > 0 { w.raw(",") }
-            w.string(f.rawValue)
-        }
-        w.raw("],\"previous_state_seconds\":")
+        w.raw(",\"changed\":")
+        w.strings(c.changed.lazy.map(\.rawValue))
+        w.raw(",\"previous_state_seconds\":")
         if let s = c.previousStateSeconds { w.seconds(s) } else { w.raw("null") }
         w.raw(",\"state_since\":")
         if let t = c.stateSince {
@@ -140,6 +137,16 @@ public struct JSONWriter {
         var digits: [UInt8] = [UInt8(48 + frac / 100), UInt8(48 + frac / 10 % 10), UInt8(48 + frac % 10)]
         while digits.last == UInt8(ascii: "0") { digits.removeLast() }
         bytes.append(contentsOf: digits)
+    }
+
+    /// `list` as a JSON array of strings.
+    public mutating func strings(_ list: some Sequence<String>) {
+        raw("[")
+        for (i, s) in list.enumerated() {
+            if i > 0 { raw(",") }
+            string(s)
+        }
+        raw("]")
     }
 
     public mutating func string(_ s: String) {

@@ -29,12 +29,8 @@ enum Wallboard {
             if let sub = r.subStatus { w.string(sub) } else { w.raw("null") }
             for (key, list) in [("pause_codes", r.pauseCodes), ("campaigns", r.campaigns), ("user_groups", r.userGroups),
                                 ("sources", r.sources)] {
-                w.raw(",\""); w.raw(key); w.raw("\":[")
-                for (j, v) in list.enumerated() {
-                    if j > 0 { w.raw(",") }
-                    w.string(v)
-                }
-                w.raw("]")
+                w.raw(",\""); w.raw(key); w.raw("\":")
+                w.strings(list)
             }
             w.raw(",\"longer_than_seconds\":"); w.seconds(r.longerThan)
             w.raw("}")
