@@ -31,21 +31,23 @@ let package = Package(
         .target(name: "VicinotifyCore"),
         // Threads of their own for blocking calls, with a shutdown: the one way blocking work runs.
         .target(name: "WorkerThreads"),
+        // Marks along an event's way, off unless `vicinotify-bench handovers` counts the hand-overs. Depends on nothing.
+        .target(name: "HandOverTrace"),
         // Reading JSON configuration: every problem with its JSON path. Each sink kind reads its block with it.
         .target(name: "ConfigValidation", dependencies: ["VicinotifyCore"]),
         // Async HTTP over libcurl's multi interface, on its own thread.
-        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "HandOverTrace"]),
         // PostgreSQL over libpq: a blocking connection, and an actor that owns one on its own queue.
         .target(name: "Postgres", dependencies: ["CLibPQ", "WorkerThreads"]),
         // NATS JetStream over libnats: a connection, asynchronous publishing with awaited acks, streams, consumers.
         .target(name: "NATS", dependencies: ["CNats", "WorkerThreads"]),
         // VICIdial non-agent API: request building, response parsing and classification, client.
-        .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP"]),
+        .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP", "HandOverTrace"]),
         // The durable journal (SQLite): events, snapshots, cursors, retries, dead letters.
-        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads",
+        .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads", "HandOverTrace",
                                                  .product(name: "Logging", package: "swift-log")]),
         // Per-sink delivery: a pure state machine of decisions, and the queue that runs it over the journal.
-        .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal",
+        .target(name: "Delivery", dependencies: ["VicinotifyCore", "Journal", "HandOverTrace",
                                                   .product(name: "Logging", package: "swift-log")]),
         // One file per sink.
         .target(name: "Sinks", dependencies: ["VicinotifyCore", "ConfigValidation", "CurlHTTP", "CCrypto", "Postgres", "NATS", "WorkerThreads",
@@ -62,7 +64,7 @@ let package = Package(
         ]),
         // Configuration and the running daemon: sources -> differ -> sinks.
         .target(name: "Daemon", dependencies: ["VicinotifyCore", "ConfigValidation", "VICIdial", "Journal", "Delivery", "Sinks",
-                                                "CurlHTTP",
+                                                "CurlHTTP", "HandOverTrace",
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -70,7 +72,7 @@ let package = Package(
                 resources: [.embedInCode("Wallboard/wallboard.html"), .embedInCode("Wallboard/wallboard.js")]),
         // The `bench` subcommands and what only they need (libcurl alone, the synthetic floor): not in the product's libraries.
         .target(name: "Benchmarks", dependencies: [
-            "CCurl", "CNats", "CurlHTTP", "Daemon", "Delivery", "Journal", "NATS", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",
+            "CCurl", "CNats", "CurlHTTP", "Daemon", "Delivery", "HandOverTrace", "Journal", "NATS", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -88,6 +90,7 @@ let package = Package(
                                                      .product(name: "InMemoryLogging", package: "swift-log")],
                 path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
         .testTarget(name: "VicinotifyCoreTests", dependencies: ["VicinotifyCore"]),
+        .testTarget(name: "HandOverTraceTests", dependencies: ["HandOverTrace"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "CurlHTTP", "Simulator"]),
         .testTarget(name: "VICIdialTests", dependencies: ["VICIdial", "TestSupport", "CurlHTTP", "VicinotifyCore"],

@@ -17,10 +17,11 @@ public struct BenchCommand: AsyncParsableCommand {
               vicinotify-bench webhook
               vicinotify-bench sse --agents 5000 --readers 100
               vicinotify-bench nats
+              vicinotify-bench handovers
               bash scripts/with-postgres vicinotify-bench postgres
             """,
         subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self,
-                      SSEBenchmark.self, NATSBenchmark.self, LifecycleBenchmark.self])
+                      SSEBenchmark.self, NATSBenchmark.self, LifecycleBenchmark.self, HandOverBenchmark.self])
 }
 
 /// What the benchmarks share besides the synthetic floor (`BenchFloor`).

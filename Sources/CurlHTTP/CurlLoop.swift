@@ -1,4 +1,5 @@
 import CCurl
+import HandOverTrace
 import Synchronization
 
 /// State shared between callers and the loop thread, and the loop itself.
@@ -104,6 +105,7 @@ final class CurlLoop: Sendable {
 
         /// A transfer finished with `result`: its group gets it, and may start more.
         func finished(_ t: Transfer, _ result: Result<HTTPResponse, HTTPTransportError>) {
+            HandOverTrace.mark("curl.answer")
             guard let group = t.group else { return park(t) }
             let index = t.index
             park(t)
@@ -118,6 +120,7 @@ final class CurlLoop: Sendable {
                 return (inbox.pending, inbox.cancelled, inbox.shuttingDown)
             }
             for group in pending {
+                HandOverTrace.mark("curl.request")
                 groups[group.id] = group
                 apply(schedule.add(group.id, count: group.requests.count, maxInFlight: group.maxInFlight))
             }

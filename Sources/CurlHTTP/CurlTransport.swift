@@ -15,8 +15,10 @@ public final class CurlTransport: Sendable {
         CurlLoop.globalInit
         loop = CurlLoop(maxConnectionsPerHost: maxConnectionsPerHost)
         let loop = self.loop
-        let thread = Thread { loop.run() }
-        thread.name = "curl-multi"
+        let thread = Thread {
+            Thread.current.name = "curl-multi"  // set from inside: Foundation names the OS thread only then
+            loop.run()
+        }
         thread.start()
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import HandOverTrace
 import Journal
 import NIOCore
 import Synchronization
@@ -112,6 +113,7 @@ public final class EventHub: Sendable {
     public func publish(_ events: [JournaledEvent]) {
         let all = subscribers.withLock { Array($0.values) }
         guard !all.isEmpty, !events.isEmpty else { return }
+        HandOverTrace.mark("hub.publish")
         let batch = Batch(events)
         for s in all where !s.offer(batch) {
             cutOff.add(1, ordering: .relaxed)

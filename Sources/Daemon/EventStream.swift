@@ -1,4 +1,5 @@
 import Foundation
+import HandOverTrace
 import Journal
 import NIOCore
 import Synchronization
@@ -120,6 +121,7 @@ struct EventStream: Sendable {
             sent.position.store(last, ordering: .relaxed)
         }
         for await batch in subscription.batches {
+            HandOverTrace.mark("sse.reader")
             defer { subscription.taken(batch) }
             guard let end = batch.events.last?.position, end > last else { continue }
             if let frames = batch.frames(after: last, matching: filter) { try await write(frames) }

@@ -1,4 +1,5 @@
 import Glibc
+import HandOverTrace
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -131,7 +132,11 @@ public final class OperationsServer: Sendable {
                         headers.add(name: "X-Accel-Buffering", value: "no")
                         for (name, value) in reply.headers { headers.add(name: name, value: value) }
                         try await outbound.write(.head(HTTPResponseHead(version: h.version, status: .ok, headers: headers)))
-                        let last = await stream { bytes in try await outbound.write(.body(.byteBuffer(bytes))) }
+                        let loop = connection.channel.eventLoop
+                        let last = await stream { bytes in
+                            if HandOverTrace.isOn { loop.execute { HandOverTrace.mark("sse.socket") } }
+                            try await outbound.write(.body(.byteBuffer(bytes)))
+                        }
                         // Straight to the channel, behind what the writer handed over (abandoned writes were not):
                         // closing would drop what the socket has not taken yet, so wait until the end of the
                         // response is written, for at most `flushGrace`.

@@ -1,3 +1,4 @@
+import HandOverTrace
 import Journal
 import Logging
 import Synchronization
@@ -104,7 +105,9 @@ public final class DeliveryQueue: Sendable {
                 continue
             }
             let batch: [EncodedEvent]
-            switch machine.next(now: .now(), draining: draining.load(ordering: .relaxed)) {
+            let next = machine.next(now: .now(), draining: draining.load(ordering: .relaxed))
+            if case .deliver = next { HandOverTrace.mark("queue.deliver") }
+            switch next {
             case .finish:
                 await recording?.value
                 return

@@ -1,6 +1,7 @@
 import Foundation
-import WorkerThreads
+import HandOverTrace
 import VicinotifyCore
+import WorkerThreads
 
 /// Restoring a source's snapshot, and committing a poll: its events and its snapshot blocks together.
 extension Journal {
@@ -55,6 +56,7 @@ extension Journal {
     public func commit(source: String, events: [EncodedEvent], addressed: [(sink: String, event: EncodedEvent)] = [],
                        changes: [AgentChange], at time: Timestamp, lastSequence: UInt64) throws -> Int64 {
         defer { checkpointer.poke() }
+        if !events.isEmpty { HandOverTrace.mark("journal.commit") }
         let (sharedLast, last) = try db.transaction { () throws(JournalError) in
             let snapshot = try beginSnapshotUpdate(source: source, changes: changes, at: time)
             try insert(events)
@@ -81,8 +83,9 @@ extension Journal {
         return last
     }
 
-    /// Reads the snapshot blocks that `changes` touch and applies the changes to them on the snapshot
-    /// queue, while this thread goes on (inserting the poll's events); `write` stores the result.
+    /// Reads the snapshot blocks that `changes` touch and applies the changes to them: here for a small poll,
+    /// on the snapshot worker for a large one (`parallelChanges` or more), while this thread goes on
+    /// inserting the poll's events; `write` stores the result.
     func beginSnapshotUpdate(source: String, changes: [AgentChange],
                                      at time: Timestamp) throws(JournalError) -> PendingSnapshot {
         let users = changes.map(\.user)
@@ -97,7 +100,7 @@ extension Journal {
         }
         let pending = PendingSnapshot(source: source)
         let blocks = stored
-        snapshotWorker.submit {
+        let apply: @Sendable () -> Void = {
             var touched = [[SnapshotBlock.Change]](repeating: [], count: SnapshotBlock.count)
             for (i, c) in changes.enumerated() {
                 touched[blockOf[i]].append((users[i], c.current, SnapshotBlock.sinceField(c.since, known: c.sinceKnown)))
@@ -106,8 +109,13 @@ extension Journal {
                 blocks[index].map { (index, SnapshotBlock.applying(touched[index], to: $0)) }
             })
         }
+        if changes.count < Self.parallelChanges { apply() } else { snapshotWorker.submit(apply) }
         return pending
     }
+
+    /// From this many changes in one poll a commit applies them to the snapshot on the snapshot worker:
+    /// below it, the hand-over to that thread and back costs more than it saves.
+    static let parallelChanges = 256
 
     /// Waits for `pending` and writes its blocks (deleting those left empty).
     func write(_ pending: PendingSnapshot) throws(JournalError) {

@@ -1,3 +1,4 @@
+import HandOverTrace
 import Synchronization
 import VicinotifyCore
 
@@ -41,6 +42,7 @@ public final class JournalFeed: Sendable {
     /// One commit (the journal's observer).
     func publish(_ commit: JournalCommit) {
         guard !commit.rows.isEmpty else { return }
+        HandOverTrace.mark("feed.publish")
         // Rows between the last publication and this one were written by another process.
         let contiguous = published.exchange(commit.last, ordering: .relaxed) == commit.first - 1
         for s in subscriptions.withLock({ Array($0.values) }) { s.offer(commit, contiguous: contiguous) }

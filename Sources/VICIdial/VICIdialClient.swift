@@ -1,4 +1,5 @@
 import CurlHTTP
+import HandOverTrace
 import VicinotifyCore
 
 /// Polls one VICIdial source over a shared `CurlTransport`. Each call to `poll(known:)` is one poll: one
@@ -142,6 +143,7 @@ public final class VICIdialClient: Sendable {
                                maxResponseBytes: source.maxResponseBytes)
         do {
             let response = try await transport.perform(http)
+            HandOverTrace.mark("source.answer")
             guard response.status == 200 else {
                 var detail = response.body.isEmpty
                     ? "empty body" : ResponseParser.snippet(response.body, password: source.password)

@@ -24,6 +24,7 @@ public final class WorkerThread: SerialExecutor, @unchecked Sendable {
     public init(name: String) {
         Self.live.withLock { $0 += 1 }
         let thread = Thread { [self] in
+            Thread.current.name = name  // set from inside: Foundation names the OS thread only then (top -H, traces)
             loop()
             condition.lock()
             ended = true
@@ -34,7 +35,6 @@ public final class WorkerThread: SerialExecutor, @unchecked Sendable {
             Self.liveChanged.broadcast()
             Self.liveChanged.unlock()
         }
-        thread.name = name
         thread.start()
     }
 

@@ -44,3 +44,24 @@ import Testing
         #expect(try await receiver.receipts("/hook").count >= 10, "the webhook sink did deliver in each cycle")
     }
 }
+
+/// The hand-overs on an event's way, counted by `vicinotify-bench handovers` from marks the real daemon
+/// makes: issue 28's ceilings (a webhook request ≤ 8, an SSE socket ≤ 5; 13 and 7 before the journal feed).
+@Suite struct HandOverTests {
+    @Test func anEventReachesAWebhookAndAnSSESocketWithinTheCeilings() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SinkLifecycleTests.bench)
+        p.arguments = ["handovers", "--events", "3"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = await CommandLineTests.read(out) { _ in }
+        await p.exited()
+        #expect(p.terminationStatus == 0, "\(text)")
+        let summary = text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] }
+        let webhook = try #require(summary?["webhook_max"], "\(text)"), sse = try #require(summary?["sse_max"], "\(text)")
+        #expect((1...8).contains(webhook), "\(text)")
+        #expect((1...5).contains(sse), "\(text)")
+    }
+}
