@@ -25,6 +25,7 @@ let package = Package(
                        providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"]), .brew(["mariadb-connector-c"])]),
         .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"]), .brew(["cnats"])]),
 
         // Model, differ, events, JSON encoding, sink interface. Depends on nothing.
@@ -39,10 +40,14 @@ let package = Package(
         .target(name: "CurlHTTP", dependencies: ["CCurl", "HandOverTrace"]),
         // PostgreSQL over libpq: a blocking connection, and an actor that owns one on its own queue.
         .target(name: "Postgres", dependencies: ["CLibPQ", "WorkerThreads"]),
+        // MariaDB over Connector/C: a blocking connection, and an actor that owns one on a worker thread of its own.
+        .target(name: "MariaDB", dependencies: ["CMariaDB", "WorkerThreads"]),
         // NATS JetStream over libnats: a connection, asynchronous publishing with awaited acks, streams, consumers.
         .target(name: "NATS", dependencies: ["CNats", "WorkerThreads"]),
         // VICIdial non-agent API: request building, response parsing and classification, client.
         .target(name: "VICIdial", dependencies: ["VicinotifyCore", "CurlHTTP", "HandOverTrace"]),
+        // VICIdial's database as a source: one statement per poll on a read-only replica.
+        .target(name: "VICIdialDatabase", dependencies: ["VicinotifyCore", "VICIdial", "MariaDB"]),
         // The durable journal (SQLite): events, snapshots, cursors, retries, dead letters.
         .target(name: "Journal", dependencies: ["VicinotifyCore", "CSQLite", "WorkerThreads", "HandOverTrace",
                                                  .product(name: "Logging", package: "swift-log")]),
@@ -63,7 +68,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Configuration and the running daemon: sources -> differ -> sinks.
-        .target(name: "Daemon", dependencies: ["VicinotifyCore", "ConfigValidation", "VICIdial", "Journal", "Delivery", "Sinks",
+        .target(name: "Daemon", dependencies: ["VicinotifyCore", "ConfigValidation", "VICIdial", "VICIdialDatabase", "Journal", "Delivery", "Sinks",
                                                 "CurlHTTP", "HandOverTrace",
                                                 .product(name: "Logging", package: "swift-log"),
                                                 .product(name: "NIOCore", package: "swift-nio"),

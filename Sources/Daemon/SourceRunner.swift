@@ -8,7 +8,7 @@ import VicinotifyCore
 /// `PollStep` (which decides), commits the plan's events with the snapshot, logs what the step says and
 /// sleeps for the step's wait. Only I/O here.
 struct SourceRunner: Sendable {
-    let client: VICIdialClient
+    let client: any FloorReader
     let journal: Journal
     let logger: Logger
 

@@ -129,8 +129,10 @@ extension JSONValidator {
     mutating func source(_ value: Any, _ p: String) -> Configuration.Source? {
         let allowed = ["name", "url", "user", "password", "password_env", "mode", "campaigns", "user_groups", "agents",
                        "interval", "timeout", "connect_timeout", "stage", "header", "api_source", "concurrency",
-                       "down_after", "auth_backoff", "event_source", "ca_file", "verify_logouts", "max_response_bytes"]
+                       "down_after", "auth_backoff", "event_source", "ca_file", "verify_logouts", "max_response_bytes", "database"]
         guard let d = object(value, p, allowed: allowed) else { return nil }
+        if d["mode"] as? String == VICIdialSource.Mode.database.rawValue { return databaseSource(d, p) }
+        if d["database"] != nil { problem(p + ".database", "only used with \"mode\": \"database\"") }
         let before = problems.count
         let name = self.name(d, p)
         let (url, components) = httpURL(d, p)
@@ -157,7 +159,7 @@ extension JSONValidator {
         }
         let modeText = string(d, "mode", p) ?? "logged_in_agents"
         let mode = VICIdialSource.Mode(rawValue: modeText)
-        if mode == nil { problem(p + ".mode", "must be logged_in_agents or agent_status") }
+        if mode == nil { problem(p + ".mode", "must be logged_in_agents, agent_status or database") }
         let agents = strings(d, "agents", p)
         if mode == .agentStatus && agents.isEmpty { problem(p + ".agents", "agent_status mode needs a list of agents") }
         if mode == .loggedInAgents && !agents.isEmpty { problem(p + ".agents", "only used in agent_status mode") }

@@ -18,6 +18,14 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case tooLarge = "too_large"
         /// The answer looked complete but was not believable (a header with no row, a floor cut short).
         case suspicious
+        /// The database refused the read-only user (wrong user or password, no access to the database).
+        case accessDenied = "access_denied"
+        /// A table or column the database source reads is missing, or not granted to its user.
+        case schema = "schema_mismatch"
+        /// The replica is further behind its master than `max_lag`.
+        case replicaLag = "replica_lag"
+        /// Any other database error.
+        case databaseError = "database_error"
     }
 
     public var reason: Reason
@@ -32,7 +40,7 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Repeating these cannot succeed and may lock the API user out: back off for minutes.
     public var isCredentialProblem: Bool {
         switch reason {
-        case .loginIncorrect, .twoFactor, .lockedOut, .ipBlocked, .permissionDenied: true
+        case .loginIncorrect, .twoFactor, .lockedOut, .ipBlocked, .permissionDenied, .accessDenied: true
         default: false
         }
     }
@@ -54,6 +62,15 @@ public struct PollFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .agentNotFound:
             "VICIdial answers AGENT NOT FOUND: the user does not exist, or the API user may not see its user group "
                 + "(admin_viewable_groups). Check the source's agents list and the API user's viewable groups."
+        case .accessDenied:
+            "The database refused vicinotify's user: \(message). Check database.user and its password, and that the user "
+                + "may connect from this host (README: \"The database source\")."
+        case .schema:
+            "\(message). An older VICIdial schema, or a column not granted to the read-only user: see the GRANT "
+                + "statements in README's \"The database source\"."
+        case .replicaLag:
+            "\(message): its answers are too old to act on, so nobody is logged out meanwhile. Check the replica's "
+                + "replication (SHOW REPLICA STATUS)."
         default: message
         }
     }

@@ -39,6 +39,8 @@ public final class VICIdialClient: Sendable {
             return await verifyVanished(visible: visible, known: known)
         case .agentStatus:
             return await pollWatchList(known: known)
+        case .database:
+            return .failure(PollFailure(.apiError, "a database source is read by DatabaseFloorReader, not over the API"))
         }
     }
 

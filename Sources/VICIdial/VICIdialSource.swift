@@ -6,6 +6,8 @@ public struct VICIdialSource: Sendable {
         case loggedInAgents = "logged_in_agents"
         /// One `agent_status` request per watched agent per poll.
         case agentStatus = "agent_status"
+        /// One statement per poll on VICIdial's database (a read-only user on a replica): `database`.
+        case database
     }
 
     /// The field delimiter VICIdial is asked for (`stage`).
@@ -66,6 +68,8 @@ public struct VICIdialSource: Sendable {
     public var verifyLogouts: VerifyLogouts
     /// The most bytes of one answer kept; a larger answer is a failed poll (`too_large`).
     public var maxResponseBytes: Int
+    /// Where the `database` mode reads; `nil` in the API modes.
+    public var database: DatabaseLocation?
 
     public init(name: String, url: String, user: String, password: String, mode: Mode = .loggedInAgents,
                 campaigns: [String] = [], userGroups: [String] = [], agents: [String] = [],
@@ -107,6 +111,7 @@ public struct VICIdialSource: Sendable {
 
     /// `scheme://host[:port]` of `url`, for the CloudEvents `source` attribute.
     public var authority: String {
+        if let database { return database.socket ?? "\(database.host):\(database.port)" }
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
         let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex

@@ -18,13 +18,26 @@ public struct AgentState: Sendable, Hashable {
     /// Only `agent_status` reports these two; `nil` when the source cannot know them.
     public var phoneNumber: String?
     public var vendorLeadCode: String?
+    /// Only the database source knows these three; `nil` from the API.
+    /// `vicidial_live_agents.live_agent_id`: a new value is a new login, whatever the conference room.
+    public var liveAgentID: Int64?
+    /// The real-time report's call letter, from `vicidial_live_agents.comments`: `A` auto, `I` inbound,
+    /// `E` email, `M` manual or chat; `""` without a call.
+    public var callTypeLetter: String?
+    /// When the state began as VICIdial's real-time report counts it (`last_state_change` or
+    /// `last_call_time`): not a tracked field, so a change of it alone is no event.
+    public var reportedSince: Timestamp?
 
     public init(
         user: String, status: String, subStatus: String = "", pauseCode: String = "", leadID: Int64 = 0,
         callerID: String = "", campaignID: String = "", sessionID: String = "", callsToday: Int = 0,
         fullName: String = "", userGroup: String = "", userLevel: Int = 1,
-        phoneNumber: String? = nil, vendorLeadCode: String? = nil
+        phoneNumber: String? = nil, vendorLeadCode: String? = nil, liveAgentID: Int64? = nil, callTypeLetter: String? = nil,
+        reportedSince: Timestamp? = nil
     ) {
+        self.liveAgentID = liveAgentID
+        self.callTypeLetter = callTypeLetter
+        self.reportedSince = reportedSince
         self.user = user
         self.status = status
         self.subStatus = subStatus
@@ -43,8 +56,16 @@ public struct AgentState: Sendable, Hashable {
 
     public static let paused = "PAUSED"
 
-    /// The type of the current call, read from the call id's prefix as VICIdial's real-time report does.
+    /// A hint at the type of the current call, from the call id's prefix (`call_type_hint`): the report
+    /// itself reads `comments` (`callTypeLetter`), which the API does not give.
     public var callType: CallType { CallType(callerID: callerID) }
+
+    /// Whether `other` is a new login of this agent rather than the same session: a new `live_agent_id`
+    /// when the source knows it; otherwise a new conference room (`session_id`).
+    public func isNewSession(_ other: AgentState) -> Bool {
+        if let a = liveAgentID, let b = other.liveAgentID { return a != b }
+        return sessionID != other.sessionID
+    }
 
     /// Whether `other` is the same state (status, sub-status, pause code) as far as time in state goes:
     /// a new call, a campaign move or an edit of the user do not restart the clock.
@@ -66,8 +87,10 @@ public struct AgentState: Sendable, Hashable {
         if userGroup != other.userGroup { out.append(.userGroup) }
         if fullName != other.fullName { out.append(.fullName) }
         if userLevel != other.userLevel { out.append(.userLevel) }
+        if callTypeLetter != other.callTypeLetter { out.append(.callType) }
         if sessionID != other.sessionID { out.append(.sessionID) }
         if callsToday != other.callsToday { out.append(.callsToday) }
+        if liveAgentID != other.liveAgentID { out.append(.liveAgentID) }
         return out
     }
 }
@@ -76,14 +99,15 @@ public struct AgentState: Sendable, Hashable {
 public enum AgentField: String, Sendable, CaseIterable {
     case status, subStatus = "sub_status", pauseCode = "pause_code"
     case leadID = "lead_id", callerID = "callerid", phoneNumber = "phone_number", vendorLeadCode = "vendor_lead_code"
+    case callType = "call_type"
     case campaignID = "campaign_id", userGroup = "user_group", fullName = "full_name", userLevel = "user_level"
-    case sessionID = "session_id", callsToday = "calls_today"
+    case sessionID = "session_id", callsToday = "calls_today", liveAgentID = "live_agent_id"
 
     /// Which event type a change of this field implies, before priorities are applied.
     public var eventType: EventType {
         switch self {
         case .status, .subStatus, .pauseCode: .statusChanged
-        case .leadID, .callerID, .phoneNumber, .vendorLeadCode: .callChanged
+        case .leadID, .callerID, .phoneNumber, .vendorLeadCode, .callType: .callChanged
         default: .updated
         }
     }

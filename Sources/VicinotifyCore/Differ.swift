@@ -64,7 +64,7 @@ public struct AgentFloor: Sendable {
         for state in current where nextIndex[state.user] == nil {
             nextIndex[state.user] = nextRows.count
             guard let before = self[state.user] else {
-                let now = ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
+                let now = Self.observed(state, at: time, afterGap: afterGap)
                 changes.append(.loggedIn(now))
                 nextRows.append(now)
                 continue
@@ -84,6 +84,13 @@ public struct AgentFloor: Sendable {
         return changes
     }
 
+    /// `state` as first seen at `time`: since VICIdial's own clock when the source reads it (exact after a
+    /// gap too), otherwise since this poll.
+    private static func observed(_ state: AgentState, at time: Timestamp, afterGap: Bool) -> ObservedAgent {
+        if let since = state.reportedSince { return ObservedAgent(state: state, since: min(since, time), sinceKnown: true) }
+        return ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
+    }
+
     private func sameRoster(_ current: [AgentState]) -> Bool {
         rows.withUnsafeBufferPointer { old in
             current.withUnsafeBufferPointer { new in
@@ -96,16 +103,17 @@ public struct AgentFloor: Sendable {
     /// Appends the changes from `before` to `state` and returns the agent as now observed.
     private static func changes(from before: ObservedAgent, to state: AgentState, at time: Timestamp, afterGap: Bool,
                                 into changes: inout [AgentChange]) -> ObservedAgent {
-        if before.state.sessionID != state.sessionID {
-            let now = ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
+        if before.state.isNewSession(state) {
+            let now = observed(state, at: time, afterGap: afterGap)
             changes.append(.loggedOut(before, at: time))
             changes.append(.loggedIn(now))
             return now
         }
-        let now = before.state.isSameState(as: state)
+        let now = before.state.isSameState(as: state) && state.reportedSince == nil
             ? ObservedAgent(state: state, since: before.since, sinceKnown: before.sinceKnown)
-            : ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
+            : observed(state, at: time, afterGap: afterGap)
         let changed = before.state.changedFields(to: state)
+        guard !changed.isEmpty else { return now }  // only the report's clock moved: nothing to tell
         changes.append(AgentChange(type: changed.lazy.map(\.eventType).min()!, previous: before.state, current: state,
                                    changed: changed, previousStateSeconds: max(0, time.seconds(since: before.since)),
                                    since: now.since, sinceKnown: now.sinceKnown))

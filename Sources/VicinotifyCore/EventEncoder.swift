@@ -60,7 +60,8 @@ public enum EventEncoder {
         w.raw(",\"pause_code\":"); w.string(s.pauseCode)
         w.raw(",\"lead_id\":"); w.int(s.leadID)
         w.raw(",\"callerid\":"); w.string(s.callerID)
-        w.raw(",\"call_type\":"); w.string(s.callType.rawValue)
+        w.raw(",\"call_type_hint\":"); w.string(s.callType.rawValue)
+        if let v = s.callTypeLetter { w.raw(",\"call_type\":"); w.string(v) }
         w.raw(",\"campaign_id\":"); w.string(s.campaignID)
         w.raw(",\"user_group\":"); w.string(s.userGroup)
         w.raw(",\"full_name\":"); w.string(s.fullName)
@@ -69,6 +70,7 @@ public enum EventEncoder {
         w.raw(",\"calls_today\":"); w.int(Int64(s.callsToday))
         if let v = s.phoneNumber { w.raw(",\"phone_number\":"); w.string(v) }
         if let v = s.vendorLeadCode { w.raw(",\"vendor_lead_code\":"); w.string(v) }
+        if let v = s.liveAgentID { w.raw(",\"live_agent_id\":"); w.int(v) }
         w.raw("}")
     }
 

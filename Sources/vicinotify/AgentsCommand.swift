@@ -54,7 +54,7 @@ struct AgentsCommand: AsyncParsableCommand {
             let s = a["state"] as? [String: Any] ?? [:]
             let seconds = Int(a["state_seconds"] as? Double ?? 0)
             let time = String(format: "%02d:%02d", seconds / 60, seconds % 60) + (a["state_seconds_at_least"] as? Bool == true ? "+" : "")
-            let fields = [a["source"], a["agent"], s["status"], s["sub_status"], s["pause_code"], s["campaign_id"], s["call_type"]]
+            let fields = [a["source"], a["agent"], s["status"], s["sub_status"], s["pause_code"], s["campaign_id"], s["call_type"] ?? s["call_type_hint"]]
                 .map { "\($0 ?? "")" }
             let widths = [12, 14, 10, 9, 8, 10, 10]
             lines.append(zip(fields, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined() + time)

@@ -29,7 +29,7 @@ import VicinotifyCore
         #expect(Set(agents.map { $0["agent"] as? String ?? "" }) == ["agent001", "agent002", "agent003", "agent004"])
         #expect((list["sequence"] as? Int ?? 0) >= 4, "the journal position of the logins")
         let a1 = try #require(agents.first { $0["agent"] as? String == "agent001" })
-        #expect((a1["state"] as? [String: Any])?["call_type"] as? String == "inbound")
+        #expect((a1["state"] as? [String: Any])?["call_type_hint"] as? String == "inbound")
         #expect(a1["state_since"] is NSNull, "already INCALL at the first poll")
         let health = try #require((list["sources"] as? [String: Any])?["sim"] as? [String: Any])
         #expect(health["up"] as? Bool == true && health["stale"] as? Bool == false)

@@ -171,7 +171,7 @@ import VicinotifyCore
             else { #expect(d["previous"] is NSNull) }
             last = d["current"] as? [String: Any]
         }
-        #expect((data(events[0])["current"] as? [String: Any])?["call_type"] as? String == "auto")
+        #expect((data(events[0])["current"] as? [String: Any])?["call_type_hint"] as? String == "auto")
         await sim.stop()
     }
 }

@@ -65,9 +65,10 @@ import VicinotifyCore
         #expect(previous["pause_code"] as? String == "", "a stale pause code never reaches the stream")
         #expect(current["lead_id"] as? Int == 1_079_409)
         #expect(current["callerid"] as? String == "M2260919190001079409")
-        #expect(current["call_type"] as? String == "manual", "an M call id is a manual dial")
+        #expect(current["call_type_hint"] as? String == "manual", "an M call id is a manual dial")
+        #expect(current["call_type"] == nil, "the API source does not know the report's letter")
         #expect(data["state_since"] as? String == "2026-11-24T10:45:30.412Z")
-        #expect(Set(current.keys) == ["status", "sub_status", "pause_code", "lead_id", "callerid", "call_type", "campaign_id",
+        #expect(Set(current.keys) == ["status", "sub_status", "pause_code", "lead_id", "callerid", "call_type_hint", "campaign_id",
                                       "user_group", "full_name", "user_level", "session_id", "calls_today"])
     }
 

@@ -75,7 +75,7 @@ public enum ChatMessage {
     static func state(_ s: [String: Any]?) -> String {
         guard let s else { return "-" }
         let parts = ["status", "sub_status", "pause_code"].compactMap { s[$0] as? String }.filter { !$0.isEmpty }
-        let type = (s["call_type"] as? String).flatMap { $0.isEmpty ? nil : " (\($0))" } ?? ""
+        let type = ((s["call_type"] ?? s["call_type_hint"]) as? String).flatMap { $0.isEmpty ? nil : " (\($0))" } ?? ""
         return parts.joined(separator: " ") + type
     }
 
