@@ -90,7 +90,7 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets: a running simulator with its control interface, log capture.
-        .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP", "VicinotifyCore", "Postgres",
+        .target(name: "TestSupport", dependencies: ["Simulator", "CurlHTTP", "VicinotifyCore", "Postgres", "MariaDB",
                                                      .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "InMemoryLogging", package: "swift-log")],
                 path: "Tests/TestSupport", exclude: ["webhook_receiver.py"]),
@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Journal", "TestSupport", "VicinotifyCore",
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "VICIdialDatabaseTests", dependencies: ["VICIdialDatabase", "VICIdial", "MariaDB", "TestSupport", "VicinotifyCore"]),
         .testTarget(name: "SinksTests", dependencies: ["Sinks", "Journal", "Delivery", "TestSupport", "VicinotifyCore", "Postgres", "CurlHTTP", "NATS",
                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "TestSupport", "CurlHTTP"]),

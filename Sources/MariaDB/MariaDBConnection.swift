@@ -13,30 +13,26 @@ public final class MariaDBConnection {
         }
         self.mysql = mysql
         self.options = options
-        do {
-            var seconds = UInt32(max(1, options.timeout.rounded(.up)))
-            for option in [MYSQL_OPT_CONNECT_TIMEOUT, MYSQL_OPT_READ_TIMEOUT, MYSQL_OPT_WRITE_TIMEOUT] {
-                try MariaDB.call("mysql_options", on: mysql) { mysql_options(mysql, option, &seconds) }
+        // Once both are set a failure below still runs deinit, which closes the handle.
+        var seconds = UInt32(max(1, options.timeout.rounded(.up)))
+        for option in [MYSQL_OPT_CONNECT_TIMEOUT, MYSQL_OPT_READ_TIMEOUT, MYSQL_OPT_WRITE_TIMEOUT] {
+            try MariaDB.call("mysql_options", on: mysql) { mysql_options(mysql, option, &seconds) }
+        }
+        if let ca = options.caFile {
+            try MariaDB.call("mysql_options(MYSQL_OPT_SSL_CA)", on: mysql) { mysql_options(mysql, MYSQL_OPT_SSL_CA, ca) }
+            var verify: my_bool = 1
+            try MariaDB.call("mysql_options(MYSQL_OPT_SSL_VERIFY_SERVER_CERT)", on: mysql) {
+                mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
             }
-            if let ca = options.caFile {
-                try MariaDB.call("mysql_options(MYSQL_OPT_SSL_CA)", on: mysql) { mysql_options(mysql, MYSQL_OPT_SSL_CA, ca) }
-                var verify: my_bool = 1
-                try MariaDB.call("mysql_options(MYSQL_OPT_SSL_VERIFY_SERVER_CERT)", on: mysql) {
-                    mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
-                }
-            }
-            if options.requireTLS {
-                var enforce: my_bool = 1
-                try MariaDB.call("mysql_options(MYSQL_OPT_SSL_ENFORCE)", on: mysql) { mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &enforce) }
-            }
-            try MariaDB.call("mysql_options(MYSQL_SET_CHARSET_NAME)", on: mysql) { mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4") }
-            _ = try MariaDB.handle("mysql_real_connect", on: mysql) {
-                mysql_real_connect(mysql, options.socket == nil ? options.host : nil, options.user, options.password, options.database,
-                                   UInt32(options.port), options.socket, 0)
-            }
-        } catch {
-            mysql_close(mysql)
-            throw error
+        }
+        if options.requireTLS {
+            var enforce: my_bool = 1
+            try MariaDB.call("mysql_options(MYSQL_OPT_SSL_ENFORCE)", on: mysql) { mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &enforce) }
+        }
+        try MariaDB.call("mysql_options(MYSQL_SET_CHARSET_NAME)", on: mysql) { mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4") }
+        _ = try MariaDB.handle("mysql_real_connect", on: mysql) {
+            mysql_real_connect(mysql, options.socket == nil ? options.host : nil, options.user, options.password, options.database,
+                               UInt32(options.port), options.socket, 0)
         }
     }
 

@@ -2,6 +2,8 @@
 ///
 /// `pauseCode` is normalised to `""` unless `status` is `PAUSED`: VICIdial keeps showing the code of the
 /// last pause after the pause ends, and a stale code must neither appear in events nor count as a change.
+/// It is `""` during `DISPO` too, as the real-time report shows it: the API shows the code of the pause
+/// before the call there (`LOGIN` on the first call after login).
 public struct AgentState: Sendable, Hashable {
     public var user: String
     public var status: String
@@ -41,7 +43,7 @@ public struct AgentState: Sendable, Hashable {
         self.user = user
         self.status = status
         self.subStatus = subStatus
-        self.pauseCode = status == AgentState.paused ? pauseCode : ""
+        self.pauseCode = status == AgentState.paused && subStatus != AgentState.dispo ? pauseCode : ""
         self.leadID = leadID
         self.callerID = callerID
         self.campaignID = campaignID
@@ -55,6 +57,7 @@ public struct AgentState: Sendable, Hashable {
     }
 
     public static let paused = "PAUSED"
+    public static let dispo = "DISPO"
 
     /// A hint at the type of the current call, from the call id's prefix (`call_type_hint`): the report
     /// itself reads `comments` (`callTypeLetter`), which the API does not give.
