@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "Tail", dependencies: ["VicinotifyCore", "Postgres", "NATS"]),
         // A VICIdial-compatible non_agent_api.php with a scriptable floor.
         .target(name: "Simulator", dependencies: [
-            "VicinotifyCore",
+            "VicinotifyCore", "MariaDB",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(name: "vicinotify-bench", dependencies: ["Benchmarks"]),
         .executableTarget(name: "vicinotify", dependencies: [
             "Tail",
-            "CurlHTTP", "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "NATS",
+            "CurlHTTP", "Daemon", "Journal", "Simulator", "VICIdial", "VicinotifyCore", "Sinks", "Postgres", "NATS", "MariaDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MariaDB
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -21,6 +22,10 @@ public struct SimulatorConfiguration: Sendable {
     public var spread = 1
     public var apiUser = "apiuser"
     public var apiPassword = "apipass"
+    /// Also write the floor into VICIdial's tables in this MariaDB database (`--mirror-db`), every
+    /// `mirrorInterval` seconds when it changed.
+    public var mirror: MariaDBConnectionOptions?
+    public var mirrorInterval = 0.05
 
     public init() {}
 }
@@ -89,7 +94,23 @@ public final class SimulatorServer: Sendable {
             }
             server.tasks.withLock { $0.append(ticker) }
         }
+        if let options = config.mirror {
+            let mirror = FloorMirror(options)
+            try await server.mirror(to: mirror)  // the floor is in the tables before the URL is printed
+            let writer = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(config.mirrorInterval * 1000)))
+                    do { try await server.mirror(to: mirror) } catch { logger.warning("cannot mirror the floor: \(error)") }
+                }
+            }
+            server.tasks.withLock { $0.append(writer) }
+        }
         return server
+    }
+
+    private func mirror(to mirror: FloorMirror) async throws {
+        let (agents, users, version) = floor.withLock { f in (f.loggedIn, f.users.values.sorted { $0.user < $1.user }, f.version) }
+        try await mirror.sync(agents, users: users, version: version)
     }
 
     /// Stops serving and closes every connection.

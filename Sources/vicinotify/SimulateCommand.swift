@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MariaDB
 import Simulator
 
 struct SimulateCommand: AsyncParsableCommand {
@@ -26,7 +27,30 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "API user password.")
     var password = "apipass"
 
+    @Option(name: .customLong("mirror-db"), help: ArgumentHelp(
+        "Also write the floor into VICIdial's tables in this MariaDB database, as HOST:PORT/DATABASE (for the database source).",
+        valueName: "host:port/database"))
+    var mirrorDB: String?
+
+    @Option(name: .customLong("mirror-db-user"), help: "The MariaDB user that writes the mirrored tables.")
+    var mirrorUser = "vicinotify_rw"
+
+    @Option(name: .customLong("mirror-db-password-env"), help: "The environment variable holding that user's password.")
+    var mirrorPasswordEnv = "VICINOTIFY_MIRROR_DB_PASSWORD"
+
     @OptionGroup var logging: LoggingOptions
+
+    /// `--mirror-db` as connection options.
+    func mirrorOptions() throws -> MariaDBConnectionOptions? {
+        guard let mirrorDB else { return nil }
+        let parts = mirrorDB.split(separator: "/", maxSplits: 1)
+        let hostPort = parts.first.map(String.init) ?? ""
+        guard parts.count == 2, let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]) else {
+            throw ValidationError("--mirror-db: expected HOST:PORT/DATABASE, like 127.0.0.1:3306/asterisk")
+        }
+        return MariaDBConnectionOptions(host: String(hostPort[..<colon]), port: port, database: String(parts[1]), user: mirrorUser,
+                                        password: ProcessInfo.processInfo.environment[mirrorPasswordEnv] ?? "")
+    }
 
     func run() async throws {
         let logger = logging.bootstrap()
@@ -35,6 +59,7 @@ struct SimulateCommand: AsyncParsableCommand {
         config.port = port
         config.apiUser = user
         config.apiPassword = password
+        config.mirror = try mirrorOptions()
         let server = try await SimulatorServer.start(config, logger: logger)
         FileHandle.standardOutput.write(Data((server.apiURL + "\n").utf8))
         let work = Task<Void, Never> { while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) } }

@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import MariaDB
 import Simulator
 
 /// A simulator on a free 127.0.0.1 port, driven through its HTTP control interface like any client would.
@@ -8,8 +9,11 @@ public struct RunningSimulator: Sendable {
     public let http: CurlTransport
 
     /// - Parameter tick: seconds between simulated changes of the whole floor; `nil`: only scripted changes.
-    public static func start(agents: Int = 5, seed: UInt64 = 1, loggedIn: Bool = true, tick: Double? = nil) async throws -> RunningSimulator {
+    /// - Parameter mirror: also write the floor into this MariaDB database's VICIdial tables (`--mirror-db`).
+    public static func start(agents: Int = 5, seed: UInt64 = 1, loggedIn: Bool = true, tick: Double? = nil,
+                             mirror: MariaDBConnectionOptions? = nil) async throws -> RunningSimulator {
         var config = SimulatorConfiguration()
+        config.mirror = mirror
         config.tickInterval = tick
         config.agents = agents
         config.seed = seed
