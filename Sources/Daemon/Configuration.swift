@@ -1,7 +1,9 @@
 import ConfigValidation
+import CurlHTTP
 import Foundation
 import Sinks
 import VICIdial
+import VICIdialDatabase
 import VicinotifyCore
 
 /// The run configuration (product.md, "Configuration"), validated. Relative paths are resolved against
@@ -15,6 +17,11 @@ public struct Configuration: Sendable {
         public init(vicidial: VICIdialSource, eventSource: String) {
             self.vicidial = vicidial
             self.eventSource = eventSource
+        }
+
+        /// What reads this source's floor: VICIdial's API over `transport`, or its database.
+        public func reader(transport: CurlTransport) -> any FloorReader {
+            vicidial.mode == .database ? DatabaseFloorReader(source: vicidial) : VICIdialClient(source: vicidial, transport: transport)
         }
     }
 

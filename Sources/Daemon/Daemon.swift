@@ -3,7 +3,6 @@ import CurlHTTP
 import Journal
 import Logging
 import VICIdial
-import VICIdialDatabase
 import VicinotifyCore
 
 /// The running pipeline: every source polled on its schedule; each poll's events and snapshot committed
@@ -82,8 +81,7 @@ public final class Daemon: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for s in configuration.sources {
                 let restored = try await journal.restore(source: s.vicidial.name)
-                let client: any FloorReader = s.vicidial.mode == .database
-                    ? DatabaseFloorReader(source: s.vicidial) : VICIdialClient(source: s.vicidial, transport: transport)
+                let client = s.reader(transport: transport)
                 let tracker = SourceTracker(name: s.vicidial.name, eventSource: s.eventSource, redactedURL: client.redactedURL,
                                             downAfter: s.vicidial.downAfter, floor: restored.floor,
                                             lastSequence: restored.lastSequence)

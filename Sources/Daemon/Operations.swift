@@ -45,6 +45,7 @@ public final class Operations: Sendable {
         metrics.add("vicinotify_polls_total", [source, ("outcome", outcome)])
         metrics.observe("vicinotify_poll_duration_seconds", [source], report.duration)
         metrics.set("vicinotify_source_up", [source], report.failure == nil ? 1 : 0)
+        if let lag = report.lag { metrics.set("vicinotify_source_lag_seconds", [source], lag) }
         if report.journalWritable {
             for (type, n) in Dictionary(grouping: report.events, by: \.self).mapValues(\.count) {
                 metrics.add("vicinotify_events_total", [source, ("type", type.rawValue)], Double(n))

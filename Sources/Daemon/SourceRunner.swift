@@ -46,6 +46,7 @@ struct SourceRunner: Sendable {
             report.journalWritable = !step.journalBroken
             report.floor = step.tracker.floor
             report.position = position
+            if case .success(let snapshot) = result { report.lag = snapshot.lag }
             await polled(committed, report)
             if onePoll { return }
             try? await Task.sleep(until: started.advanced(by: .milliseconds(Int64(wait * 1000))), clock: clock)
@@ -76,6 +77,8 @@ public struct PollReport: Sendable {
     public var floor = AgentFloor()
     /// The journal position of the poll's commit; `nil` when it committed nothing.
     public var position: Int64?
+    /// The database source's replica lag in seconds, when it read one.
+    public var lag: Double?
 
     init(source: String, time: Timestamp, failure: PollFailure?, agents: Int) {
         self.source = source

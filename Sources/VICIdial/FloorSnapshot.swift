@@ -13,6 +13,9 @@ public struct FloorSnapshot: Sendable, Equatable {
     public var notFound: [String]
     /// Vanished agents whose check failed: kept as they were, and asked about again next poll.
     public var undecided: Set<String> = []
+    /// Seconds the database source's replica is behind (its newest agent-screen update against its
+    /// clock); `nil` from the API.
+    public var lag: Double?
 
     public init(agents: [AgentState], outOfView: [String: Timestamp] = [:], notFound: [String] = []) {
         self.agents = agents

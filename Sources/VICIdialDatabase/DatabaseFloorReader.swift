@@ -50,8 +50,10 @@ public final class DatabaseFloorReader: FloorReader {
     static func snapshot(_ result: MariaDBResult, maxLag: Double) -> Result<FloorSnapshot, PollFailure> {
         let columns = DatabaseRow.Columns(result.columns)
         let rows = result.rows.map { DatabaseRow($0, columns: columns) }
+        var lag: Double?
         if let now = rows.first?.databaseNow, let newest = rows.compactMap(\.lastUpdate).max() {
-            let lag = Double(now - newest)
+            lag = Double(max(0, now - newest))
+            let lag = lag!
             if lag > maxLag {
                 return .failure(PollFailure(.replicaLag, "the newest agent screen update is \(Int(lag)) s old (max_lag \(Int(maxLag)) s)"))
             }
@@ -61,7 +63,9 @@ public final class DatabaseFloorReader: FloorReader {
             return .failure(PollFailure(.suspicious, "\(inCall) agents are INCALL but vicidial_auto_calls is empty: a restarted "
                                         + "replica's MEMORY tables stay empty until new calls come; not believed"))
         }
-        return .success(FloorSnapshot(agents: rows.map(\.state)))
+        var snapshot = FloorSnapshot(agents: rows.map(\.state))
+        snapshot.lag = lag
+        return .success(snapshot)
     }
 
     /// A `MariaDBError` as the poll failure that sources report.
