@@ -77,7 +77,7 @@ let package = Package(
                 resources: [.embedInCode("Wallboard/wallboard.html"), .embedInCode("Wallboard/wallboard.js")]),
         // The `bench` subcommands and what only they need (libcurl alone, the synthetic floor): not in the product's libraries.
         .target(name: "Benchmarks", dependencies: [
-            "CCurl", "CNats", "CurlHTTP", "Daemon", "Delivery", "HandOverTrace", "Journal", "NATS", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",
+            "CCurl", "CNats", "CurlHTTP", "Daemon", "Delivery", "HandOverTrace", "Journal", "MariaDB", "VICIdialDatabase", "NATS", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -18,10 +18,12 @@ public struct BenchCommand: AsyncParsableCommand {
               vicinotify-bench sse --agents 5000 --readers 100
               vicinotify-bench nats
               vicinotify-bench handovers
+              bash scripts/with-mariadb vicinotify-bench database --agents 500 --agents 5000
               bash scripts/with-postgres vicinotify-bench postgres
             """,
         subcommands: [CoreBenchmark.self, FloorBenchmark.self, JournalBenchmark.self, WebhookBenchmark.self, PostgresBenchmark.self,
-                      SSEBenchmark.self, NATSBenchmark.self, LifecycleBenchmark.self, HandOverBenchmark.self])
+                      SSEBenchmark.self, NATSBenchmark.self, LifecycleBenchmark.self, HandOverBenchmark.self,
+                      DatabaseBenchmark.self])
 }
 
 /// What the benchmarks share besides the synthetic floor (`BenchFloor`).
