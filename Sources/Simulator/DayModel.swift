@@ -82,8 +82,8 @@ struct DayModel {
     mutating func logsIn(_ a: inout SimAgent) -> Bool {
         guard chance(0.05) else { return false }
         a.status = "PAUSED"
-        a.pauseCode = "LOGIN"
         endCall(&a)
+        a.pauseCode = "LOGIN"
         a.previewLeadID = 0
         a.sessionID = String(8_600_000 + rng.next() % 1000)
         if chance(0.2) { a.campaignID = pick(DayModel.campaigns) }
@@ -121,6 +121,9 @@ struct DayModel {
         a.customerGone = false
         a.parked = false
         a.dialing = false
+        // The call's agent_log row (which kept the code of the pause before it: LOGIN on the first call)
+        // ends with the dispo; the next row has no code until the agent picks one.
+        a.pauseCode = ""
     }
 
     private mutating func newLead() -> Int64 { Int64(1_000_000 + rng.next() % 8_000_000) }

@@ -37,21 +37,24 @@ public struct SimAgent: Sendable, Hashable {
         self.fullName = fullName ?? user
     }
 
-    /// The sub-status and lead id VICIdial prints for this agent, in the PHP's order (later rules
-    /// overwrite): RING, DISPO, PREVIEW, then for INCALL 3-WAY, PARK, DEAD, DIAL.
+    /// The sub-status and lead id VICIdial prints for this agent, as non_agent_api.php nests its rules
+    /// (13135-13212; later rules win, so they are tested first here): for INCALL, PARK when parked; else
+    /// DEAD when a chat's customer left or a call has no live-call row (an email is never DEAD); else DIAL
+    /// for a manual dial (comments MANUAL: an `M` call id) still ringing out; else 3-WAY. PAUSED: PREVIEW,
+    /// else DISPO. Then RING when nothing else applies.
     /// - Parameter sharingLead: INCALL agents on the floor with this agent's lead id, itself included.
     public func shown(sharingLead: Int) -> (subStatus: String, leadID: Int64) {
         var sub = ""
-        var lead = leadID
-        if ringing { sub = "RING" }
-        if status == "PAUSED", leadID > 0 { sub = "DISPO" }
-        if status == "PAUSED", previewLeadID > 0 { sub = "PREVIEW"; lead = previewLeadID }
+        let lead = status == "PAUSED" && previewLeadID > 0 ? previewLeadID : leadID
         if status == "INCALL" {
-            if leadID > 0, sharingLead > 1 { sub = "3-WAY" }
             if parked { sub = "PARK" }
-            if customerGone, channel == "call" { sub = "DEAD" }
-            if dialing { sub = "DIAL" }
+            else if customerGone, channel == "chat" || channel == "call" { sub = "DEAD" }
+            else if dialing, callerID.hasPrefix("M") { sub = "DIAL" }
+            else if leadID > 0, sharingLead > 1 { sub = "3-WAY" }
+        } else if status == "PAUSED" {
+            if previewLeadID > 0 { sub = "PREVIEW" } else if leadID > 0 { sub = "DISPO" }
         }
+        if sub.isEmpty, ringing { sub = "RING" }
         return (sub, lead)
     }
 

@@ -64,11 +64,16 @@ public struct AgentState: Sendable, Hashable {
     public var callType: CallType { CallType(callerID: callerID) }
 
     /// Whether `other` is a new login of this agent rather than the same session: a new `live_agent_id`
-    /// when the source knows it; otherwise a new conference room (`session_id`).
+    /// when the source knows it. From the API: a new conference room (`session_id`) whose row looks like
+    /// a fresh login (PAUSED, no lead, pause code LOGIN); any other room change is "Leave 3-Way Call",
+    /// which moves an agent who stays logged in.
     public func isNewSession(_ other: AgentState) -> Bool {
         if let a = liveAgentID, let b = other.liveAgentID { return a != b }
-        return sessionID != other.sessionID
+        return sessionID != other.sessionID && other.looksLikeFreshLogin
     }
+
+    /// How VICIdial shows an agent right after login.
+    public var looksLikeFreshLogin: Bool { status == Self.paused && leadID == 0 && pauseCode == "LOGIN" }
 
     /// Whether `other` is the same state (status, sub-status, pause code) as far as time in state goes:
     /// a new call, a campaign move or an edit of the user do not restart the clock.

@@ -1,17 +1,21 @@
-/// An agent state and when that state began: the status, sub-status and pause code, not the last change
-/// of any field, so a new call or an edit of the user does not restart the clock (as VICIdial's real-time
-/// report counts time in state).
+/// An agent state and when it began, as VICIdial's real-time report counts it (`ReportClock`, or the
+/// database's own timestamps): a new call's lead, a sub-status within a call or a first pause code do not
+/// restart that clock. `statusSince` is the exact observed change of status, sub-status or pause code.
 public struct ObservedAgent: Sendable, Hashable {
     public var state: AgentState
-    /// When the state began, as observed; when `sinceKnown` is false, when it was first observed.
+    /// When the state began as the report counts it; when `sinceKnown` is false, when it was first observed.
     public var since: Timestamp
     /// False when the state began before vicinotify could see it (the first poll, or a poll after a gap).
     public var sinceKnown: Bool
+    /// When status, sub-status or pause code last changed, as observed; `nil` when not seen (first poll,
+    /// after a gap, after a restart).
+    public var statusSince: Timestamp?
 
-    public init(state: AgentState, since: Timestamp, sinceKnown: Bool = true) {
+    public init(state: AgentState, since: Timestamp, sinceKnown: Bool = true, statusSince: Timestamp? = nil) {
         self.state = state
         self.since = since
         self.sinceKnown = sinceKnown
+        self.statusSince = statusSince
     }
 
     /// The state's start for consumers: `nil` when unknown.
@@ -87,8 +91,11 @@ public struct AgentFloor: Sendable {
     /// `state` as first seen at `time`: since VICIdial's own clock when the source reads it (exact after a
     /// gap too), otherwise since this poll.
     private static func observed(_ state: AgentState, at time: Timestamp, afterGap: Bool) -> ObservedAgent {
-        if let since = state.reportedSince { return ObservedAgent(state: state, since: min(since, time), sinceKnown: true) }
-        return ObservedAgent(state: state, since: time, sinceKnown: !afterGap)
+        let statusSince = afterGap ? nil : time
+        if let since = state.reportedSince {
+            return ObservedAgent(state: state, since: min(since, time), sinceKnown: true, statusSince: statusSince)
+        }
+        return ObservedAgent(state: state, since: time, sinceKnown: !afterGap, statusSince: statusSince)
     }
 
     private func sameRoster(_ current: [AgentState]) -> Bool {
@@ -109,14 +116,15 @@ public struct AgentFloor: Sendable {
             changes.append(.loggedIn(now))
             return now
         }
-        let now = before.state.isSameState(as: state) && state.reportedSince == nil
+        var now = state.reportedSince == nil && !ReportClock.restarts(from: before.state, to: state)
             ? ObservedAgent(state: state, since: before.since, sinceKnown: before.sinceKnown)
             : observed(state, at: time, afterGap: afterGap)
+        now.statusSince = before.state.isSameState(as: state) ? before.statusSince : (afterGap ? nil : time)
         let changed = before.state.changedFields(to: state)
         guard !changed.isEmpty else { return now }  // only the report's clock moved: nothing to tell
         changes.append(AgentChange(type: changed.lazy.map(\.eventType).min()!, previous: before.state, current: state,
                                    changed: changed, previousStateSeconds: max(0, time.seconds(since: before.since)),
-                                   since: now.since, sinceKnown: now.sinceKnown))
+                                   since: now.since, sinceKnown: now.sinceKnown, statusSince: now.statusSince))
         return now
     }
 }
@@ -124,7 +132,7 @@ public struct AgentFloor: Sendable {
 extension AgentChange {
     static func loggedIn(_ now: ObservedAgent) -> AgentChange {
         AgentChange(type: .loggedIn, previous: nil, current: now.state, changed: [], previousStateSeconds: nil,
-                    since: now.since, sinceKnown: now.sinceKnown)
+                    since: now.since, sinceKnown: now.sinceKnown, statusSince: now.statusSince)
     }
 
     static func loggedOut(_ before: ObservedAgent, at time: Timestamp) -> AgentChange {

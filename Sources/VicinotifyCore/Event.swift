@@ -33,10 +33,13 @@ public struct AgentChange: Sendable, Equatable {
     public var since: Timestamp
     /// Whether `since` is when the state began (false after a gap, and for `logged_out`).
     public var sinceKnown: Bool
+    /// When status, sub-status or pause code last changed, as observed (`status_since`); `nil` when unknown.
+    public var statusSince: Timestamp?
 
     public init(type: EventType, previous: AgentState?, current: AgentState?, changed: [AgentField],
                 previousStateSeconds: Double?, since: Timestamp = Timestamp(millisecondsSince1970: 0),
-                sinceKnown: Bool = false) {
+                sinceKnown: Bool = false, statusSince: Timestamp? = nil) {
+        self.statusSince = current == nil ? nil : statusSince
         self.type = type
         self.previous = previous
         self.current = current

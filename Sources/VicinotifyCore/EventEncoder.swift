@@ -37,11 +37,13 @@ public enum EventEncoder {
         w.strings(c.changed.lazy.map(\.rawValue))
         w.raw(",\"previous_state_seconds\":")
         if let s = c.previousStateSeconds { w.seconds(s) } else { w.raw("null") }
-        w.raw(",\"state_since\":")
-        if let t = c.stateSince {
-            w.raw("\""); t.appendRFC3339(to: &w.bytes); w.raw("\"")
-        } else {
-            w.raw("null")
+        for (key, time) in [(",\"state_since\":", c.stateSince), (",\"status_since\":", c.statusSince)] {
+            w.raw(key)
+            if let t = time {
+                w.raw("\""); t.appendRFC3339(to: &w.bytes); w.raw("\"")
+            } else {
+                w.raw("null")
+            }
         }
         w.raw(afterGap ? ",\"after_gap\":true" : ",\"after_gap\":false")
         if let crossing {

@@ -79,14 +79,14 @@ public struct SourceTracker: Sendable {
     /// A `vicidial.agent.heartbeat` for `agent` (a row of `floor`): its full current state, nothing changed.
     public mutating func heartbeat(_ agent: ObservedAgent, at time: Timestamp) -> Event {
         let change = AgentChange(type: .heartbeat, previous: agent.state, current: agent.state, changed: [],
-                                 previousStateSeconds: nil, since: agent.since, sinceKnown: agent.sinceKnown)
+                                 previousStateSeconds: nil, since: agent.since, sinceKnown: agent.sinceKnown, statusSince: agent.statusSince)
         return makeEvent(type: .heartbeat, subject: agent.state.user, at: time, payload: .agent(change, afterGap: false))
     }
 
     /// A `vicidial.agent.threshold_exceeded` for `agent` (a row of `floor`).
     public mutating func thresholdExceeded(_ agent: ObservedAgent, _ crossing: ThresholdCrossing, at time: Timestamp) -> Event {
         let change = AgentChange(type: .thresholdExceeded, previous: agent.state, current: agent.state, changed: [],
-                                 previousStateSeconds: nil, since: agent.since, sinceKnown: agent.sinceKnown)
+                                 previousStateSeconds: nil, since: agent.since, sinceKnown: agent.sinceKnown, statusSince: agent.statusSince)
         return makeEvent(type: .thresholdExceeded, subject: agent.state.user, at: time, payload: .threshold(change, crossing))
     }
 

@@ -117,7 +117,11 @@ import Testing
         Rule(name: "DEAD per leg", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"customer_gone\":true}"), ("agent002", "{\"status\":\"INCALL\",\"lead_id\":9}")], user: "agent001", subStatus: "DEAD", leadID: 9),
         Rule(name: "the partner of a DEAD leg stays 3-WAY", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"customer_gone\":true}"), ("agent002", "{\"status\":\"INCALL\",\"lead_id\":9}")], user: "agent002", subStatus: "3-WAY", leadID: 9),
         Rule(name: "an email never shows DEAD", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"customer_gone\":true,\"channel\":\"email\"}")], user: "agent001", subStatus: "", leadID: 9),
-        Rule(name: "DIAL: a manual dial not yet answered", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"dialing\":true}")], user: "agent001", subStatus: "DIAL", leadID: 9),
+        Rule(name: "DIAL: a manual dial not yet answered", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"call_type\":\"manual\",\"dialing\":true}")], user: "agent001", subStatus: "DIAL", leadID: 9),
+        Rule(name: "DIAL needs comments MANUAL: an auto call is not", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"call_type\":\"auto\",\"dialing\":true}")], user: "agent001", subStatus: "", leadID: 9),
+        Rule(name: "DIAL only when not parked", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"call_type\":\"manual\",\"dialing\":true,\"parked\":true}")], user: "agent001", subStatus: "PARK", leadID: 9),
+        Rule(name: "DEAD only when not parked", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"parked\":true,\"customer_gone\":true}")], user: "agent001", subStatus: "PARK", leadID: 9),
+        Rule(name: "a chat is DEAD once the customer left it", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"customer_gone\":true,\"channel\":\"chat\"}")], user: "agent001", subStatus: "DEAD", leadID: 9),
         Rule(name: "RING in INCALL is overwritten by nothing else", steps: [("agent001", "{\"status\":\"INCALL\",\"lead_id\":9,\"ringing\":true}")], user: "agent001", subStatus: "RING", leadID: 9),
     ]
 

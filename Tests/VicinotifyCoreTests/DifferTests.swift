@@ -101,32 +101,47 @@ private func diff(_ before: [AgentState], _ after: [AgentState]) -> [AgentChange
         var previousStateSeconds: Double?
     }
 
-    /// Time in state as the real-time report counts it: from the last change of status, sub-status or
-    /// pause code, whatever else changes in between.
-    static let timeInState: [(String, [Step])] = [
-        ("calls inside one INCALL state", [
+    /// Time in state as the real-time report counts it (`ReportClock`): from the last change of VICIdial's
+    /// status, a new call, or a second pause code; the last item is when the final state began (`nil`: not seen).
+    static let timeInState: [(String, [Step], Int64?)] = [
+        ("a new call starts the clock again (last_call_time)", [
             Step(at: 0, state: agent(status: "INCALL", lead: 1, callerID: "V1"), type: .loggedIn),
             Step(at: 10, state: agent(status: "INCALL", lead: 2, callerID: "V2"), type: .callChanged, previousStateSeconds: 10),
-            Step(at: 25, state: agent(status: "INCALL", lead: 2, callerID: "V2", calls: 1), type: .updated, previousStateSeconds: 25),
-            Step(at: 40, state: agent(status: "PAUSED", pause: "", lead: 2, calls: 1), type: .statusChanged, previousStateSeconds: 40),
-        ]),
+            Step(at: 25, state: agent(status: "INCALL", lead: 2, callerID: "V2", calls: 1), type: .updated, previousStateSeconds: 15),
+            Step(at: 40, state: agent(status: "PAUSED", pause: "", lead: 2, calls: 1), type: .statusChanged, previousStateSeconds: 30),
+        ], 40),
+        ("INCALL, PARK, INCALL and DEAD count from the call's start", [
+            Step(at: 0, state: agent(status: "READY"), type: .loggedIn),
+            Step(at: 2, state: agent(status: "INCALL", lead: 1, callerID: "V1"), type: .statusChanged, previousStateSeconds: 2),
+            Step(at: 10, state: agent(status: "INCALL", sub: "PARK", lead: 1, callerID: "V1"), type: .statusChanged, previousStateSeconds: 8),
+            Step(at: 15, state: agent(status: "INCALL", lead: 1, callerID: "V1"), type: .statusChanged, previousStateSeconds: 13),
+            Step(at: 30, state: agent(status: "INCALL", sub: "DEAD", lead: 1, callerID: "V1"), type: .statusChanged, previousStateSeconds: 28),
+        ], 2),
+        ("a first pause code keeps the clock, a second restarts it, LAGGED leaves it alone", [
+            Step(at: 0, state: agent(status: "READY"), type: .loggedIn),
+            Step(at: 1, state: agent(status: "PAUSED", pause: ""), type: .statusChanged, previousStateSeconds: 1),
+            Step(at: 4, state: agent(status: "PAUSED", pause: "BRK2"), type: .statusChanged, previousStateSeconds: 3),
+            Step(at: 10, state: agent(status: "PAUSED", pause: "LUNCH"), type: .statusChanged, previousStateSeconds: 9),
+            Step(at: 12, state: agent(status: "PAUSED", pause: "LAGGED"), type: .statusChanged, previousStateSeconds: 2),
+            Step(at: 20, state: agent(status: "PAUSED", pause: "LAGGED"), previousStateSeconds: nil),
+        ], 10),
         ("edits inside one PAUSED state, then a code", [
             Step(at: 0, state: agent(status: "PAUSED", pause: ""), type: .loggedIn),
             Step(at: 5, state: agent(status: "PAUSED", pause: "", campaign: "SUPPORT"), type: .updated, previousStateSeconds: 5),
             Step(at: 9, state: agent(status: "PAUSED", pause: "", campaign: "SUPPORT", name: "Bea"), type: .updated, previousStateSeconds: 9),
             Step(at: 12, state: agent(status: "PAUSED", pause: "BRK2", campaign: "SUPPORT", name: "Bea"), type: .statusChanged,
                  previousStateSeconds: 12),
-            Step(at: 20, state: agent(status: "READY", campaign: "SUPPORT", name: "Bea"), type: .statusChanged, previousStateSeconds: 8),
-        ]),
-        ("no change keeps counting", [
+            Step(at: 20, state: agent(status: "READY", campaign: "SUPPORT", name: "Bea"), type: .statusChanged, previousStateSeconds: 20),
+        ], 20),
+        ("no change keeps counting, and RING is READY's clock", [
             Step(at: 0, state: agent(status: "READY"), type: .loggedIn),
             Step(at: 3, state: agent(status: "READY")),
             Step(at: 7, state: agent(status: "READY", sub: "RING"), type: .statusChanged, previousStateSeconds: 7),
-        ]),
+        ], nil),
     ]
 
     @Test(arguments: timeInState)
-    func timeInStateCountsFromTheStatesStart(_ name: String, _ steps: [Step]) {
+    func timeInStateCountsFromTheStatesStart(_ name: String, _ steps: [Step], _ began: Int64?) {
         var floor = AgentFloor()
         for (n, step) in steps.enumerated() {
             let at = t0.adding(milliseconds: step.at * 1000)
@@ -134,9 +149,11 @@ private func diff(_ before: [AgentState], _ after: [AgentState]) -> [AgentChange
             #expect(changes.map(\.type) == (step.type.map { [$0] } ?? []), "\(name) step \(n)")
             #expect(changes.first?.previousStateSeconds == step.previousStateSeconds, "\(name) step \(n)")
         }
-        // The state began when last observed changing; the first state was already there: unknown.
-        let began = steps.dropFirst().last { $0.type == .statusChanged }
-        #expect(floor["agent001"]?.stateSince == began.map { t0.adding(milliseconds: $0.at * 1000) })
+        // The first state was already there at the first poll: its start is unknown.
+        #expect(floor["agent001"]?.stateSince == began.map { t0.adding(milliseconds: $0 * 1000) }, "\(name)")
+        // status_since is the last observed change of status, sub-status or pause code, whatever the clock.
+        let statusChange = steps.dropFirst().last { $0.type == .statusChanged }
+        #expect(floor["agent001"]?.statusSince == statusChange.map { t0.adding(milliseconds: $0.at * 1000) }, "\(name)")
     }
 
     @Test func stateSinceIsUnknownAfterAGapAndKnownWhenSeen() {

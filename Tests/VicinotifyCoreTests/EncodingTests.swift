@@ -87,7 +87,9 @@ import VicinotifyCore
     }
 
     @Test(arguments: [("V1124100000001079409", CallType.auto), ("M2260919190001079409", .manual),
-                      ("Y1124100000001079409", .inbound), ("DC1124100000", .other), ("VH112410000", .other), ("", .none)])
+                      ("Y1124100000001079409", .inbound), ("J1124193007000004004", .inbound), ("E1124193006000004002", .email),
+                      ("DC943083W0000002004W", .auto), ("D1124100000", .other), ("VH112410000", .other), ("S1124100000", .other),
+                      ("", .none)])
     func callTypeFromTheCallIDPrefix(_ callerID: String, _ type: CallType) {
         #expect(AgentState(user: "u", status: "INCALL", callerID: callerID).callType == type)
     }

@@ -33,9 +33,9 @@ import VicinotifyCore
             (10, [a("x", "PAUSED", pause: "BREAK")], ["x/long_break"]), (60, [a("x", "PAUSED", pause: "BREAK")], [])]),
         Row(name: "a state change before the limit: no crossing", rules: [longBreak], polls: [
             (0, [a("x", "PAUSED", pause: "BREAK")], []), (8, [a("x", "READY")], []), (30, [a("x", "READY")], [])]),
-        Row(name: "a call change in the same state is the same occurrence", rules: [longCall], polls: [
+        Row(name: "a new call starts the report's clock again: a new occurrence", rules: [longCall], polls: [
             (0, [a("x", "INCALL", lead: 1)], []), (6, [a("x", "INCALL", lead: 2)], []),
-            (10, [a("x", "INCALL", lead: 2)], ["x/long_call"]), (12, [a("x", "INCALL", lead: 3)], []), (40, [a("x", "INCALL", lead: 3)], [])]),
+            (10, [a("x", "INCALL", lead: 2)], []), (16, [a("x", "INCALL", lead: 2)], ["x/long_call"]), (40, [a("x", "INCALL", lead: 2)], [])]),
         Row(name: "the next occurrence fires again", rules: [longBreak], polls: [
             (0, [a("x", "PAUSED", pause: "BREAK")], []), (11, [a("x", "PAUSED", pause: "BREAK")], ["x/long_break"]),
             (12, [a("x", "READY")], []), (13, [a("x", "PAUSED", pause: "BREAK")], []), (23, [a("x", "PAUSED", pause: "BREAK")], ["x/long_break"])]),
@@ -92,7 +92,7 @@ import VicinotifyCore
         let e = EncodedEvent(tracker.thresholdExceeded(row, ThresholdCrossing(rule: "long_break", longerThan: 900, seconds: 912.25), at: Self.t(912.25)))
         let json = String(decoding: e.json, as: UTF8.self)
         #expect(e.type == .thresholdExceeded && e.subject == "x" && e.campaignID == "SALES")
-        #expect(json.contains(#""changed":[],"previous_state_seconds":null,"state_since":null,"after_gap":false,"rule":"long_break","longer_than_seconds":900.0,"seconds":912.25}"#))
+        #expect(json.contains(#""changed":[],"previous_state_seconds":null,"state_since":null,"status_since":null,"after_gap":false,"rule":"long_break","longer_than_seconds":900.0,"seconds":912.25}"#))
         #expect(json.contains(#""current":{"status":"PAUSED","sub_status":"","pause_code":"BREAK""#))
     }
 }

@@ -178,7 +178,7 @@ function place(a) {
   body.insertBefore(a.row, next || null);
 }
 
-const CALL = { auto: "A", manual: "M", inbound: "I", other: "" };
+const CALL = { auto: "A", manual: "M", inbound: "I", email: "E", other: "" };
 function fill(a) {
   const s = a.state, c = a.row.children;
   c[0].textContent = a.agent; c[1].textContent = s.full_name; c[2].textContent = s.status; c[3].textContent = s.sub_status;
