@@ -34,6 +34,11 @@ public final class MariaDBConnection {
             mysql_real_connect(mysql, options.socket == nil ? options.host : nil, options.user, options.password, options.database,
                                UInt32(options.port), options.socket, 0)
         }
+        // Connector/C 3.3 connects in plain text to a server without TLS even when told to enforce it.
+        if options.requireTLS, mysql_get_ssl_cipher(mysql) == nil {
+            throw MariaDBError(function: "mysql_real_connect", number: 2026, sqlState: "HY000",
+                               message: "TLS is required but the connection to \(options.redacted) is not encrypted (the server's have_ssl is off?)")
+        }
     }
 
     deinit { mysql_close(mysql) }

@@ -58,6 +58,14 @@ import VicinotifyCore
         #expect(failure.message.contains("2002") || failure.message.contains("2003"), "\(failure)")
     }
 
+    @Test func requiringTLSFromAServerWithoutItFailsClearly() async throws {
+        var source = DerivationTests.source("asterisk", user: "vicinotify_ro")
+        source.database?.requireTLS = true
+        let failure = try #require(await poll(source).failure)
+        #expect(failure.reason == .transport, "\(failure)")
+        #expect(failure.message.contains("SSL") || failure.message.contains("TLS"), "\(failure)")
+    }
+
     @Test func anOlderSchemaNamesTheMissingColumns() async throws {
         let db = try await TestMariaDB.database()
         _ = try await db.client.query("ALTER TABLE vicidial_live_agents DROP COLUMN preview_lead_id")
