@@ -11,13 +11,15 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case heartbeat = "vicidial.agent.heartbeat"
     /// Derived: an agent has been in a state longer than an alert rule allows (once per occurrence).
     case thresholdExceeded = "vicidial.agent.threshold_exceeded"
+    /// A queue's figures changed (`QueueWatch` decides which changes go out).
+    case queueChanged = "vicidial.queue.changed"
 
     /// Lower ranks win when one poll changes fields of several kinds.
     var priority: Int { EventType.allCases.firstIndex(of: self)! }
     public static func < (a: EventType, b: EventType) -> Bool { a.priority < b.priority }
 
     /// Whether the event is about an agent (`vicidial.agent.*`) rather than a source.
-    public var isAgentEvent: Bool { self != .sourceDown && self != .sourceUp }
+    public var isAgentEvent: Bool { self != .sourceDown && self != .sourceUp && self != .queueChanged }
 }
 
 /// One agent's change between two consecutive snapshots of a source.
@@ -84,6 +86,7 @@ public struct Event: Sendable {
         case agent(AgentChange, afterGap: Bool)
         case threshold(AgentChange, ThresholdCrossing)
         case source(SourceHealthChange)
+        case queue(QueueChange)
     }
 
     public var id: String
@@ -109,15 +112,19 @@ public struct Event: Sendable {
         self.payload = payload
     }
 
-    /// The agent's campaign and user group (the current one, or the last known for `logged_out`).
-    public var campaignID: String? { change.flatMap { ($0.current ?? $0.previous)?.campaignID } }
+    /// The agent's campaign and user group (the current one, or the last known for `logged_out`); a
+    /// campaign's queue has its campaign.
+    public var campaignID: String? {
+        if case .queue(let q) = payload { return q.current.kind == .campaign ? q.current.queue : nil }
+        return change.flatMap { ($0.current ?? $0.previous)?.campaignID }
+    }
     public var userGroup: String? { change.flatMap { ($0.current ?? $0.previous)?.userGroup } }
 
     /// The agent change an agent event carries; `nil` for source events.
     public var change: AgentChange? {
         switch payload {
         case .agent(let c, _), .threshold(let c, _): c
-        case .source: nil
+        case .source, .queue: nil
         }
     }
 

@@ -14,6 +14,7 @@ public enum EventEncoder {
         case .agent(let change, let afterGap): agentData(change, afterGap: afterGap, into: &w)
         case .threshold(let change, let crossing): agentData(change, afterGap: false, crossing: crossing, into: &w)
         case .source(let health): sourceData(health, type: event.type, time: event.time, into: &w)
+        case .queue(let change): queueData(change, into: &w)
         }
         w.raw("}")
         return w.bytes
@@ -73,6 +74,28 @@ public enum EventEncoder {
         if let v = s.phoneNumber { w.raw(",\"phone_number\":"); w.string(v) }
         if let v = s.vendorLeadCode { w.raw(",\"vendor_lead_code\":"); w.string(v) }
         if let v = s.liveAgentID { w.raw(",\"live_agent_id\":"); w.int(v) }
+        w.raw("}")
+    }
+
+    private static func queueData(_ c: QueueChange, into w: inout JSONWriter) {
+        w.raw("{\"queue\":"); w.string(c.current.queue)
+        w.raw(",\"kind\":"); w.string(c.current.kind.rawValue)
+        w.raw(",\"name\":"); w.string(c.current.name)
+        w.raw(",\"previous\":"); queue(c.previous, into: &w)
+        w.raw(",\"current\":"); queue(c.current, into: &w)
+        w.raw(",\"changed\":"); w.strings(c.changed.lazy)
+        w.raw("}")
+    }
+
+    /// A queue's figures as `previous` / `current` show them (`null` for a figure the source cannot give).
+    public static func queue(_ q: QueueState?, into w: inout JSONWriter) {
+        guard let q else { w.raw("null"); return }
+        var first = true
+        for (name, value) in q.figures {
+            w.raw(first ? "{\"" : ",\""); w.raw(name); w.raw("\":")
+            if let value { w.int(Int64(value)) } else { w.raw("null") }
+            first = false
+        }
         w.raw("}")
     }
 

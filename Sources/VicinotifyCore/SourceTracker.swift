@@ -94,6 +94,11 @@ public struct SourceTracker: Sendable {
         makeEvent(type: type, subject: name, at: time, payload: .source(change))
     }
 
+    /// A `vicidial.queue.changed`, sequenced with the source's agent events.
+    public mutating func queueChanged(_ change: QueueChange, at time: Timestamp) -> Event {
+        makeEvent(type: .queueChanged, subject: change.current.subject, at: time, payload: .queue(change))
+    }
+
     private mutating func makeEvent(type: EventType, subject: String, at time: Timestamp, payload: Event.Payload) -> Event {
         lastSequence += 1
         return Event(id: ids.next(at: time), source: eventSource, sourceName: name, type: type, subject: subject,
