@@ -11,6 +11,8 @@ public final class LiveFloor: Sendable {
         var lastFailure: String?
         /// The last poll failed: the floor shown is the last one seen, not a quiet floor.
         var stale = false
+        /// The watched queues as last read.
+        var queues: [QueueState] = []
     }
 
     private struct State {
@@ -42,6 +44,7 @@ public final class LiveFloor: Sendable {
                 source.floor = report.floor
                 source.stale = false
                 source.lastSuccess = report.time
+                if let queues = report.queues { source.queues = queues }
             }
             if let p = report.position { s.position = max(s.position, p) }
             s.sources[report.source] = source
@@ -99,6 +102,29 @@ public final class LiveFloor: Sendable {
                 if !first { w.raw(",") }
                 first = false
                 Self.agent(row, source: name, now: now, into: &w)
+            }
+        }
+        w.raw("]}\n")
+        return w.bytes
+    }
+
+    /// `GET /v1/queues`: each watched queue's figures as last read, and the journal position. A reader
+    /// scoped to campaigns sees those campaigns' outbound queues only.
+    public func queues(sources: [String] = [], campaigns: [String]? = nil, now: Timestamp = .now()) -> [UInt8] {
+        let s = state.withLock { $0 }
+        var w = JSONWriter()
+        w.raw("{\"sequence\":"); w.int(s.position)
+        w.raw(",\"time\":\""); now.appendRFC3339(to: &w.bytes); w.raw("\",\"queues\":[")
+        var first = true
+        for name in s.sources.keys.sorted() where sources.isEmpty || sources.contains(name) {
+            for q in s.sources[name]!.queues where campaigns.map({ q.kind == .campaign && $0.contains(q.queue) }) ?? true {
+                w.raw(first ? "{\"source\":" : ",{\"source\":"); w.string(name)
+                w.raw(",\"queue\":"); w.string(q.queue)
+                w.raw(",\"kind\":"); w.string(q.kind.rawValue)
+                w.raw(",\"name\":"); w.string(q.name)
+                w.raw(",\"figures\":"); EventEncoder.queue(q, into: &w)
+                w.raw("}")
+                first = false
             }
         }
         w.raw("]}\n")

@@ -34,11 +34,20 @@ public final class Operations: Sendable {
         m.declare("vicinotify_dead_letters", .gauge, help: "Events the sink gave up on, waiting in the dead letters.")
         m.declare("vicinotify_journal_bytes", .gauge, help: "Size of the journal on disk, write-ahead log included.")
         m.declare("vicinotify_source_up", .gauge, help: "1 if the source's last poll succeeded.")
+        m.declare("vicinotify_source_lag_seconds", .gauge, help: "How far a database source's replica is behind, as of its last poll.")
+        for (metric, figure) in Self.queueGauges {
+            m.declare(metric, .gauge, help: "Each watched queue's \(figure.replacingOccurrences(of: "_", with: " ")), as of the source's last poll.")
+        }
         m.declare("vicinotify_event_readers", .gauge, help: "Readers of /v1/events now.")
         m.declare("vicinotify_event_reader_overflows_total", .counter, help: "Readers of /v1/events cut off for falling behind.")
     }
 
     /// Records one poll.
+    /// The Prometheus gauges of each queue, by the figure they show.
+    static let queueGauges = [("vicinotify_queue_calls_waiting", "calls_waiting"), ("vicinotify_queue_oldest_wait_seconds", "oldest_wait_seconds"),
+                              ("vicinotify_queue_agents_ready", "agents_ready"), ("vicinotify_queue_agents_logged_in", "agents_logged_in"),
+                              ("vicinotify_queue_active_calls", "active_calls")]
+
     func record(_ report: PollReport) {
         let source = ("source", report.source)
         let outcome = report.failure?.reason.rawValue ?? (report.agents == 0 ? "empty" : "ok")
@@ -46,6 +55,13 @@ public final class Operations: Sendable {
         metrics.observe("vicinotify_poll_duration_seconds", [source], report.duration)
         metrics.set("vicinotify_source_up", [source], report.failure == nil ? 1 : 0)
         if let lag = report.lag { metrics.set("vicinotify_source_lag_seconds", [source], lag) }
+        if let queues = report.queues {
+            for (metric, figure) in Self.queueGauges {
+                metrics.replace(metric, matching: source, with: queues.compactMap { q in
+                    q.figures.first { $0.name == figure }?.value.map { ([source, ("queue", q.queue)], Double($0)) }
+                })
+            }
+        }
         if report.journalWritable {
             for (type, n) in Dictionary(grouping: report.events, by: \.self).mapValues(\.count) {
                 metrics.add("vicinotify_events_total", [source, ("type", type.rawValue)], Double(n))

@@ -34,6 +34,10 @@ extension Operations {
             q.scopeCampaigns = context.scope.campaigns
             return .init(status: 200, contentType: "application/json", body: String(decoding: live.list(q), as: UTF8.self))
         }
+        router.add("/v1/queues", v1) { context in
+            let body = live.queues(sources: context.sources, campaigns: context.scope.campaigns)
+            return .init(status: 200, contentType: "application/json", body: String(decoding: body, as: UTF8.self))
+        }
         router.add("/v1/alerts", v1) { [alerts] context in
             .init(status: 200, contentType: "application/json", body: Wallboard.alerts(alerts.filter { context.scope.covers($0) }))
         }

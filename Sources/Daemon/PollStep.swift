@@ -37,6 +37,7 @@ struct PollStep: Sendable {
         var tracker: SourceTracker
         var heartbeats: [HeartbeatSchedule]
         var thresholds: ThresholdWatch
+        var queues: QueueWatch
     }
 
     let source: VICIdialSource
@@ -44,12 +45,15 @@ struct PollStep: Sendable {
     private var pacing: PollPacing
     private var outOfView: [String: Timestamp] = [:]
     private var warnedNotFound: Set<String> = []
+    /// The last queue failure logged, so that a failing `in_group_status` is said once, not every poll.
+    private var queueFailure: String?
     private(set) var journalBroken = false
 
     init(source: VICIdialSource, tracker: SourceTracker, heartbeats: [HeartbeatSchedule] = [], thresholds: ThresholdWatch? = nil) {
         self.source = source
         state = Committed(tracker: tracker, heartbeats: heartbeats,
-                          thresholds: thresholds ?? ThresholdWatch(source: tracker.name, rules: []))
+                          thresholds: thresholds ?? ThresholdWatch(source: tracker.name, rules: []),
+                          queues: QueueWatch(minInterval: source.queues?.minInterval ?? 5))
         pacing = PollPacing(source)
     }
 
@@ -87,7 +91,11 @@ struct PollStep: Sendable {
             for c in next.thresholds.crossings(on: next.tracker.floor, at: time) {
                 events.append(next.tracker.thresholdExceeded(c.agent, c.crossing, at: time))
             }
-            report = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
+            for c in next.queues.changes(snapshot.queues ?? [], at: time) { events.append(next.tracker.queueChanged(c, at: time)) }
+            logs += queueLogs(snapshot.queueFailure)
+            var ok = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
+            ok.queues = snapshot.queues
+            report = ok
         case .failure(let failure):
             events = next.tracker.fail(reason: failure.reason.rawValue, message: failure.message, at: time)
             report = PollReport(source: source.name, time: time, failure: failure, agents: state.tracker.floor.count)
@@ -111,6 +119,18 @@ struct PollStep: Sendable {
             addressed += due.map { (next.heartbeats[i].sink, $0) }
         }
         return Plan(events: encoded, addressed: addressed, changes: changes, report: report, wait: wait, logs: logs, next: next)
+    }
+
+    /// A queue failure said once (and its end), not every poll: the agents' events go on meanwhile.
+    private mutating func queueLogs(_ failure: PollFailure?) -> [Log] {
+        let message = failure.map(\.description)
+        defer { queueFailure = message }
+        guard message != queueFailure else { return [] }
+        if let failure {
+            return [Log(level: .error, message: "cannot read the queues: \(failure.advice)",
+                        metadata: ["source": source.name, "reason": failure.reason.rawValue])]
+        }
+        return [Log(level: .notice, message: "queues read again", metadata: ["source": source.name])]
     }
 
     /// `plan` is journaled (or had nothing to journal): its state becomes the committed one.

@@ -79,6 +79,8 @@ public struct PollReport: Sendable {
     public var position: Int64?
     /// The database source's replica lag in seconds, when it read one.
     public var lag: Double?
+    /// The watched queues' figures, when this poll read them.
+    public var queues: [QueueState]?
 
     init(source: String, time: Timestamp, failure: PollFailure?, agents: Int) {
         self.source = source

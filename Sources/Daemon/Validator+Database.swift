@@ -3,6 +3,22 @@ import Foundation
 import VICIdial
 
 extension JSONValidator {
+    /// A source's `queues` block: `{"in_groups": ["SUPPORT", …] | "all", "min_interval": "5s"}`.
+    mutating func queues(_ d: [String: Any], _ p: String, database: Bool) -> QueueSelection? {
+        guard d["queues"] != nil, let q = object(d["queues"], p + ".queues", allowed: ["in_groups", "min_interval"]) else { return nil }
+        let path = p + ".queues.in_groups"
+        var selection = QueueSelection(minInterval: duration(q, "min_interval", p + ".queues", default: 5, range: 0...3600))
+        if q["in_groups"] as? String == "all" {
+            if database { selection.all = true } else {
+                problem(path, "\"all\" needs a database source: the API asks in_group_status one in-group at a time, so list them")
+            }
+        } else {
+            selection.inGroups = strings(q, "in_groups", p + ".queues")
+            if selection.inGroups.isEmpty { problem(path, "list the in-groups (or campaigns) to watch") }
+        }
+        return selection
+    }
+
     /// A source in `database` mode: `name`, `interval`, `timeout`, `down_after`, `event_source` and a
     /// `database` block (where, as whom, TLS, `max_lag`).
     mutating func databaseSource(_ d: [String: Any], _ p: String) -> Configuration.Source? {
@@ -46,6 +62,7 @@ extension JSONValidator {
                                     interval: interval, timeout: duration(d, "timeout", p, default: 5, range: 0.1...600),
                                     downAfter: int(d, "down_after", p, default: 3, range: 1...1000))
         source.database = location
+        source.queues = queues(d, p, database: true)
         let eventSource = string(d, "event_source", p) ?? "vicidial-db://\(source.authority)"
         if eventSource.isEmpty { problem(p + ".event_source", "must not be empty") }
         return problems.count == before ? Configuration.Source(vicidial: source, eventSource: eventSource) : nil

@@ -129,7 +129,7 @@ extension JSONValidator {
     mutating func source(_ value: Any, _ p: String) -> Configuration.Source? {
         let allowed = ["name", "url", "user", "password", "password_env", "mode", "campaigns", "user_groups", "agents",
                        "interval", "timeout", "connect_timeout", "stage", "header", "api_source", "concurrency",
-                       "down_after", "auth_backoff", "event_source", "ca_file", "verify_logouts", "max_response_bytes", "database"]
+                       "down_after", "auth_backoff", "event_source", "ca_file", "verify_logouts", "max_response_bytes", "database", "queues"]
         guard let d = object(value, p, allowed: allowed) else { return nil }
         if d["mode"] as? String == VICIdialSource.Mode.database.rawValue { return databaseSource(d, p) }
         if d["database"] != nil { problem(p + ".database", "only used with \"mode\": \"database\"") }
@@ -187,8 +187,10 @@ extension JSONValidator {
             caFile: string(d, "ca_file", p).map(resolve),
             verifyLogouts: verifyLogouts ?? .auto,
             maxResponseBytes: int(d, "max_response_bytes", p, default: 32 << 20, range: 65536...(1 << 30)))
+        var withQueues = source
+        withQueues.queues = queues(d, p, database: false)
         let eventSource = string(d, "event_source", p) ?? "vicidial://\(authority)"
         if eventSource.isEmpty { problem(p + ".event_source", "must not be empty") }
-        return problems.count == before ? Configuration.Source(vicidial: source, eventSource: eventSource) : nil
+        return problems.count == before ? Configuration.Source(vicidial: withQueues, eventSource: eventSource) : nil
     }
 }

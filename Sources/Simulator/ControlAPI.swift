@@ -49,6 +49,17 @@ enum ControlAPI {
             floor.logout(user)
             floor.version += 1
             return ok(["user": user])
+        case ("POST", "queues", 3):
+            // {"waiting": N, "oldest_wait": S}: N calls waiting, the oldest S seconds, the rest arriving since.
+            let id = parts[2].removingPercentEncoding ?? parts[2]
+            var q = floor.queues[id] ?? SimQueue(id: id, name: json["name"] as? String ?? id)
+            let n = (json["waiting"] as? NSNumber)?.intValue ?? 0
+            let oldest = (json["oldest_wait"] as? NSNumber)?.doubleValue ?? 0
+            let now = Date().addingTimeInterval(floor.clockOffset)
+            q.waiting = (0..<max(0, n)).map { now.addingTimeInterval(-oldest * Double(n - $0) / Double(max(1, n))) }
+            floor.queues[id] = q
+            floor.version += 1
+            return ok(["queue": id, "waiting": q.waiting.count])
         case ("POST", "tick", 2):
             let count = (json["count"] as? NSNumber)?.intValue ?? 1
             var changed = 0

@@ -78,6 +78,12 @@ struct DayModel {
         return true
     }
 
+    /// Whether a call arrives in an in-group this tick.
+    mutating func callArrives() -> Bool { chance(0.25) }
+
+    /// A ready agent takes the in-group's oldest waiting call.
+    mutating func answerQueued(_ a: inout SimAgent) { answer(&a, lead: newLead(), type: "inbound") }
+
     /// A logged-out agent's chance to log in this tick.
     mutating func logsIn(_ a: inout SimAgent) -> Bool {
         guard chance(0.05) else { return false }

@@ -27,6 +27,9 @@ struct Floor {
     var clockOffset: TimeInterval = 0
     /// Bumped by every change to any agent: lets tests wait for "something changed".
     var version = 0
+    /// In-groups by id, with their waiting calls.
+    var queues: [String: SimQueue] = ["SUPPORT": SimQueue(id: "SUPPORT", name: "Support line"),
+                                      "BILLING": SimQueue(id: "BILLING", name: "Billing line")]
 
     init(agents: Int, seed: UInt64, loggedIn: Bool) {
         model = DayModel(seed: seed)
@@ -91,6 +94,7 @@ struct Floor {
                 if model.joinsThreeWay(&a, partner: partner) { slots[i] = a; users[a.user] = a; changed += 1; break }
             }
         }
+        changed += stepQueues(now: Date().addingTimeInterval(clockOffset))
         let online = Set(loggedIn.map(\.user))
         for user in users.keys.sorted() where !online.contains(user) {
             var a = users[user]!

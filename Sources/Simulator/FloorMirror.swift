@@ -24,10 +24,11 @@ actor FloorMirror {
     init(_ options: MariaDBConnectionOptions) { client = MariaDBClient(options) }
 
     static let tables = ["vicidial_live_agents", "vicidial_users", "vicidial_agent_log", "vicidial_auto_calls", "parked_channels",
-                         "vicidial_live_chats", "vicidial_chat_log"]
+                         "vicidial_live_chats", "vicidial_chat_log", "vicidial_inbound_groups", "vicidial_live_inbound_agents",
+                         "vicidial_campaigns"]
 
     /// Writes `agents` (the logged-in rows) if the floor's `version` moved since the last sync.
-    func sync(_ agents: [SimAgent], users: [SimAgent], version: Int, now: Date = Date()) async throws {
+    func sync(_ agents: [SimAgent], users: [SimAgent], queues: [SimQueue] = [], version: Int, now: Date = Date()) async throws {
         guard version != synced else { return }
         var live: [String] = [], calls: [String] = [], parked: [String] = [], chats: [String] = [], chatLog: [String] = []
         var seen: Set<String> = []
@@ -51,6 +52,16 @@ actor FloorMirror {
             }
         }
         memory = memory.filter { seen.contains($0.key) }
+        // In-groups: their waiting calls, and every logged-in agent takes every one (as the simulator has it).
+        for (n, queue) in queues.enumerated() {
+            for (i, arrival) in queue.waiting.enumerated() {
+                let callerID = "Y9" + String(format: "%04d%014d", n, i)  // a waiting call's own 20-character id
+                calls.append("(\(q(queue.id)), 'LIVE', 0, '', \(q(callerID)), '', FROM_UNIXTIME(\(Int(arrival.timeIntervalSince1970))), 'IN')")
+            }
+        }
+        let groups = queues.map { "(\(q($0.id)), \(q($0.name)))" }
+        let members = queues.flatMap { g in seen.sorted().map { "(\(q($0)), \(q(g.id)))" } }
+        let campaigns = Set(agents.map(\.campaignID)).sorted().map { "(\(q($0)), \(q($0 + " campaign")))" }
         let userRows = users.map { "(\(q($0.user)), \(q($0.fullName)), \(q($0.userGroup)), \($0.userLevel), 'sim')" }
         let logRows = agents.filter { memory[$0.user] != nil }.map { "(\(memory[$0.user]!.liveAgentID), \(q($0.user)), \(q($0.pauseCode)))" }
         var statements = ["LOCK TABLES " + Self.tables.map { "\($0) WRITE" }.joined(separator: ", ")]
@@ -64,6 +75,9 @@ actor FloorMirror {
         insert("INSERT INTO parked_channels (channel, server_ip, channel_group, parked_time)", parked)
         insert("INSERT INTO vicidial_live_chats (chat_id, chat_creator, lead_id, chat_start_time)", chats)
         insert("INSERT INTO vicidial_chat_log (chat_id, message)", chatLog)
+        insert("INSERT INTO vicidial_inbound_groups (group_id, group_name)", groups)
+        insert("INSERT INTO vicidial_live_inbound_agents (user, group_id)", members)
+        insert("INSERT INTO vicidial_campaigns (campaign_id, campaign_name)", campaigns)
         statements.append("UNLOCK TABLES")
         do {
             for s in statements { _ = try await client.query(s) }

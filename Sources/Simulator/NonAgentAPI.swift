@@ -90,6 +90,7 @@ enum NonAgentAPI {
         switch function {
         case "logged_in_agents": return loggedInAgents(p, account: account, floor: floor)
         case "agent_status": return agentStatus(p, account: account, floor: floor)
+        case "in_group_status": return inGroupStatus(p, floor: floor)
         default: return Reply(text: "ERROR: NO FUNCTION SPECIFIED\n")
         }
     }
@@ -100,6 +101,20 @@ enum NonAgentAPI {
         case "tab": "\t"
         default: "|"
         }
+    }
+
+    /// One aggregate row for the listed in-groups (`in_groups`, pipe-separated), as non_agent_api.php
+    /// prints it; an unknown in-group is an error naming it.
+    private static func inGroupStatus(_ p: [String: String], floor: Floor) -> Reply {
+        let ids = (p["in_groups"] ?? "").split(separator: "|").map(String.init)
+        guard !ids.isEmpty else { return Reply(text: "ERROR: in_group_status INVALID IN-GROUP - \n") }
+        if let unknown = ids.first(where: { floor.queues[$0] == nil }) {
+            return Reply(text: "ERROR: in_group_status INVALID IN-GROUP - \(unknown)\n")
+        }
+        let d = delimiter(p)
+        let head = p["header"] == "YES" ? SimQueue.columns.joined(separator: d) + "\n" : ""
+        return Reply(text: head + SimQueue.statusRow(ids.compactMap { floor.queues[$0] }, ids: ids.joined(separator: "|"),
+                                                     agents: floor.loggedIn, delimiter: d))
     }
 
     private static func loggedInAgents(_ p: [String: String], account: SimAccount, floor: Floor) -> Reply {

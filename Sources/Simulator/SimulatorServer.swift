@@ -109,8 +109,10 @@ public final class SimulatorServer: Sendable {
     }
 
     private func mirror(to mirror: FloorMirror) async throws {
-        let (agents, users, version) = floor.withLock { f in (f.loggedIn, f.users.values.sorted { $0.user < $1.user }, f.version) }
-        try await mirror.sync(agents, users: users, version: version)
+        let (agents, users, queues, version) = floor.withLock { f in
+            (f.loggedIn, f.users.values.sorted { $0.user < $1.user }, f.queues.keys.sorted().map { f.queues[$0]! }, f.version)
+        }
+        try await mirror.sync(agents, users: users, queues: queues, version: version)
     }
 
     /// Stops serving and closes every connection.

@@ -16,6 +16,10 @@ public struct FloorSnapshot: Sendable, Equatable {
     /// Seconds the database source's replica is behind (its newest agent-screen update against its
     /// clock); `nil` from the API.
     public var lag: Double?
+    /// The watched queues' figures, when the source polls queues and they were read.
+    public var queues: [QueueState]?
+    /// Why the queues could not be read this poll (the agents were).
+    public var queueFailure: PollFailure?
 
     public init(agents: [AgentState], outOfView: [String: Timestamp] = [:], notFound: [String] = []) {
         self.agents = agents

@@ -112,7 +112,7 @@ public enum ResponseParser {
     // MARK: - Lines and fields
 
     /// Non-blank lines without their CR; rejects HTML, empty and truncated bodies.
-    private static func split(_ body: [UInt8], password: String) -> Result<[ArraySlice<UInt8>], PollFailure> {
+    static func split(_ body: [UInt8], password: String) -> Result<[ArraySlice<UInt8>], PollFailure> {
         if body.starts(with: [0x1F, 0x8B]) {
             return .failure(PollFailure(.unparseable, "a gzip-compressed body (a proxy compressed it?); VICIdial answers plain text"))
         }
@@ -148,7 +148,7 @@ public enum ResponseParser {
     }
 
     /// The redacted error text when the body is an API error (several `ERROR:` lines are joined).
-    private static func errorLines(_ lines: [ArraySlice<UInt8>], password: String) -> String? {
+    static func errorLines(_ lines: [ArraySlice<UInt8>], password: String) -> String? {
         guard lines[0].starts(with: "ERROR:".utf8) else { return nil }
         let text = lines.prefix(3).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
         return Redactor.redact(text, password: password)

@@ -36,12 +36,31 @@ public final class VICIdialClient: Sendable {
                 return .failure(PollFailure(.suspicious, "the floor fell from \(known.users.count) to \(visible.count) agents "
                                             + "in one poll; believed only if the next poll shows the same"))
             }
-            return await verifyVanished(visible: visible, known: known)
+            return await withQueues(await verifyVanished(visible: visible, known: known))
         case .agentStatus:
-            return await pollWatchList(known: known)
+            return await withQueues(await pollWatchList(known: known))
         case .database:
             return .failure(PollFailure(.apiError, "a database source is read by DatabaseFloorReader, not over the API"))
         }
+    }
+
+    /// `floor` with the watched queues' figures: one `in_group_status` request per queue, after the floor.
+    private func withQueues(_ floor: Result<FloorSnapshot, PollFailure>) async -> Result<FloorSnapshot, PollFailure> {
+        guard case .success(var snapshot) = floor, let selection = source.queues, !selection.inGroups.isEmpty else { return floor }
+        var queues: [QueueState] = []
+        for queue in selection.inGroups {
+            let answer = await fetch(APIRequest.inGroupStatus(source, queue: queue)).flatMap {
+                ResponseParser.inGroupStatus($0, queue: queue, kind: .inGroup, delimiter: source.stage.delimiter, password: source.password)
+            }
+            switch answer {
+            case .success(let q): queues.append(q)
+            case .failure(let f):
+                snapshot.queueFailure = PollFailure(f.reason, "in_group_status \(queue): \(f.message)")
+                return .success(snapshot)
+            }
+        }
+        snapshot.queues = queues
+        return .success(snapshot)
     }
 
     /// A filtered or restricted answer drops agents who moved out of view: ask `agent_status` (which

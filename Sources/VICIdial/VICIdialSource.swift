@@ -70,6 +70,8 @@ public struct VICIdialSource: Sendable {
     public var maxResponseBytes: Int
     /// Where the `database` mode reads; `nil` in the API modes.
     public var database: DatabaseLocation?
+    /// The queues polled with the floor; `nil`: none.
+    public var queues: QueueSelection?
 
     public init(name: String, url: String, user: String, password: String, mode: Mode = .loggedInAgents,
                 campaigns: [String] = [], userGroups: [String] = [], agents: [String] = [],

@@ -39,7 +39,24 @@ public final class DatabaseFloorReader: FloorReader {
                 checked.store(true, ordering: .relaxed)
             }
             let result = try await client.query(FloorQuery.sql)
-            return Self.snapshot(result, maxLag: location.maxLag)
+            var snapshot: FloorSnapshot
+            switch Self.snapshot(result, maxLag: location.maxLag) {
+            case .failure(let f): return .failure(f)
+            case .success(let s): snapshot = s
+            }
+            if let selection = source.queues {
+                do {
+                    let calls = try await client.query(QueueQuery.calls), agents = try await client.query(QueueQuery.agents)
+                    switch QueueQuery.queues(calls: calls.rows, callColumns: calls.columns, agents: agents.rows, agentColumns: agents.columns,
+                                             selection: selection) {
+                    case .success(let queues): snapshot.queues = queues
+                    case .failure(let f): snapshot.queueFailure = f
+                    }
+                } catch {
+                    snapshot.queueFailure = Self.failure(error)
+                }
+            }
+            return .success(snapshot)
         } catch {
             if error.needsReconnect || error.kind == .schema || error.kind == .permissionDenied { checked.store(false, ordering: .relaxed) }
             return .failure(Self.failure(error))

@@ -43,8 +43,9 @@ public struct QueueState: Sendable, Hashable {
         self.agentsInDispo = agentsInDispo
     }
 
-    /// The event's `subject`: `queue:<id>`.
-    public var subject: String { "queue:" + queue }
+    /// The event's `subject`: `queue:<in-group>`, or `queue:campaign:<campaign>` (an in-group and a
+    /// campaign may share an id).
+    public var subject: String { kind == .inGroup ? "queue:" + queue : "queue:campaign:" + queue }
 
     /// The figures by their JSON names, in a fixed order (`nil`: the source cannot tell).
     public var figures: [(name: String, value: Int?)] {

@@ -10,21 +10,21 @@ public struct QueueWatch: Sendable {
     public init(minInterval: Double = 5) { self.minInterval = minInterval }
 
     /// The last state sent of each queue.
-    public var states: [QueueState] { sent.values.map(\.state).sorted { $0.queue < $1.queue } }
+    public var states: [QueueState] { sent.values.map(\.state).sorted { $0.subject < $1.subject } }
 
     /// The changes to send for this poll's `queues`, in queue order.
     public mutating func changes(_ queues: [QueueState], at time: Timestamp) -> [QueueChange] {
         var out: [QueueChange] = []
-        for q in queues.sorted(by: { $0.queue < $1.queue }) {
-            guard let last = sent[q.queue] else {
-                sent[q.queue] = (q, time)
+        for q in queues.sorted(by: { $0.subject < $1.subject }) {
+            guard let last = sent[q.subject] else {
+                sent[q.subject] = (q, time)
                 out.append(QueueChange(previous: nil, current: q, changed: []))
                 continue
             }
             let changed = q.changedFigures(from: last.state)
             guard !changed.isEmpty else { continue }
             guard Self.urgent(from: last.state, to: q) || time.seconds(since: last.at) >= minInterval else { continue }
-            sent[q.queue] = (q, time)
+            sent[q.subject] = (q, time)
             out.append(QueueChange(previous: last.state, current: q, changed: changed))
         }
         return out

@@ -44,21 +44,26 @@ public enum TestPostgres {
 /// Runs a shell command with its standard streams on /dev/null and waits for it on a thread of its own.
 /// (Foundation's `Process` termination handler never fired for this one.)
 enum Shell {
-    /// Runs `command` with `/bin/sh`, its output discarded. Through `Process`, which closes every other
-    /// descriptor in the child: a server started this way (`pg_ctl restart`) must not keep other tests'
-    /// pipes open, or their readers never see the end of them.
+    /// Runs `command` with `/bin/sh`, its output discarded, closing every other descriptor of this
+    /// process in the child: a server started this way (`pg_ctl restart`) must not keep other tests'
+    /// pipes open, or their readers never see the end of them. (glibc ignores a close of a descriptor
+    /// that another thread closed meanwhile.)
     static func run(_ command: String) async -> Int32 {
         await withCheckedContinuation { c in
             Thread {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/bin/sh")
-                p.arguments = ["-c", command]
-                p.standardInput = FileHandle.nullDevice
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                do { try p.run() } catch { return c.resume(returning: -1) }
-                p.waitUntilExit()
-                c.resume(returning: p.terminationStatus)
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+                let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
+                for fd in open where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+                var pid: pid_t = 0
+                let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
+                defer { argv.forEach { free($0) } }
+                guard posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ) == 0 else { return c.resume(returning: -1) }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                c.resume(returning: (status >> 8) & 0xFF)
             }.start()
         }
     }

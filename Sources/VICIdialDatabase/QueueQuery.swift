@@ -1,0 +1,81 @@
+import VICIdial
+import VicinotifyCore
+
+/// The database source's queue statements: Q2 of the spec (`vicidial-db-source.md`: calls per in-group
+/// and campaign as AST_timeonVDADall.php counts them) and the agents who take each queue now
+/// (`vicidial_live_inbound_agents` for in-groups, the live rows' campaign for campaigns).
+enum QueueQuery {
+    static let calls = """
+        SELECT vac.campaign_id, vac.call_type, COALESCE(vig.group_name, vc.campaign_name, '') AS name,
+          COUNT(*)                                   AS active_calls,   -- "current active calls" / "calls being placed"
+          SUM(vac.status NOT IN ('LIVE','CLOSER'))   AS ringing,        -- "calls ringing" (IVR counts here too)
+          SUM(vac.status = 'LIVE')                   AS waiting,        -- "calls waiting for agents"
+          SUM(vac.status = 'IVR')                    AS in_ivr,         -- "calls in IVR"
+          SUM(vac.status = 'LIVE' AND vac.agent_only <> '') AS waiting_agent_only,
+          UNIX_TIMESTAMP() - UNIX_TIMESTAMP(MIN(IF(vac.status = 'LIVE', vac.call_time, NULL))) AS oldest_wait_s,
+          MAX(IF(vac.status = 'LIVE', vac.queue_priority, NULL)) AS top_priority
+        FROM vicidial_auto_calls vac
+        LEFT JOIN vicidial_inbound_groups vig ON vac.call_type = 'IN' AND vig.group_id = vac.campaign_id
+        LEFT JOIN vicidial_campaigns vc ON vac.call_type <> 'IN' AND vc.campaign_id = vac.campaign_id
+        WHERE vac.status <> 'XFER'
+        GROUP BY vac.campaign_id, vac.call_type
+        ORDER BY vac.call_type, vac.campaign_id;
+        """
+
+    static let agents = """
+        SELECT 'IN' AS call_type, ig.group_id AS queue, COALESCE(ig.group_name, '') AS name, COUNT(la.user) AS logged_in,
+          COALESCE(SUM(la.status IN ('READY','CLOSER')), 0) AS ready, COALESCE(SUM(la.status IN ('INCALL','QUEUE')), 0) AS in_call,
+          COALESCE(SUM(la.status = 'PAUSED' AND la.lead_id = 0), 0) AS paused, COALESCE(SUM(la.status = 'PAUSED' AND la.lead_id > 0), 0) AS in_dispo
+        FROM vicidial_inbound_groups ig
+        LEFT JOIN vicidial_live_inbound_agents lia ON lia.group_id = ig.group_id
+        LEFT JOIN vicidial_live_agents la ON la.user = lia.user
+        GROUP BY ig.group_id, ig.group_name
+        UNION ALL
+        SELECT 'OUT', c.campaign_id, COALESCE(c.campaign_name, ''), COUNT(la.user),
+          COALESCE(SUM(la.status IN ('READY','CLOSER')), 0), COALESCE(SUM(la.status IN ('INCALL','QUEUE')), 0),
+          COALESCE(SUM(la.status = 'PAUSED' AND la.lead_id = 0), 0), COALESCE(SUM(la.status = 'PAUSED' AND la.lead_id > 0), 0)
+        FROM vicidial_campaigns c
+        LEFT JOIN vicidial_live_agents la ON la.campaign_id = c.campaign_id
+        GROUP BY c.campaign_id, c.campaign_name
+        """
+
+    /// The selected queues' figures from the two answers (`calls`, `agents`); a selected queue VICIdial
+    /// does not know is a failure naming it.
+    static func queues(calls: [[String?]], callColumns: [String], agents: [[String?]], agentColumns: [String],
+                       selection: QueueSelection) -> Result<[QueueState], PollFailure> {
+        func column(_ columns: [String]) -> ([String?], String) -> String? {
+            let index = Dictionary(columns.enumerated().map { ($1, $0) }) { a, _ in a }
+            return { row, name in index[name].flatMap { row[$0] } }
+        }
+        let c = column(callColumns), a = column(agentColumns)
+        struct Calls { var active = 0, ringing = 0, waiting = 0; var oldest: Int? }
+        var byQueue: [String: Calls] = [:]
+        for row in calls {
+            guard let id = c(row, "campaign_id"), let type = c(row, "call_type") else { continue }
+            let key = (type == "IN" ? "IN:" : "OUT:") + id
+            var f = byQueue[key] ?? Calls()
+            f.active += Int(c(row, "active_calls") ?? "") ?? 0
+            f.ringing += Int(c(row, "ringing") ?? "") ?? 0
+            f.waiting += Int(c(row, "waiting") ?? "") ?? 0
+            if let o = c(row, "oldest_wait_s").flatMap({ Int($0) }) { f.oldest = max(f.oldest ?? 0, o) }
+            byQueue[key] = f
+        }
+        var out: [QueueState] = []
+        var known: Set<String> = []
+        for row in agents {
+            guard let id = a(row, "queue"), let type = a(row, "call_type") else { continue }
+            known.insert(id)
+            guard selection.all || selection.inGroups.contains(id) else { continue }
+            let f = byQueue[(type == "IN" ? "IN:" : "OUT:") + id] ?? Calls()
+            func n(_ name: String) -> Int? { a(row, name).flatMap { Int($0) } }
+            out.append(QueueState(queue: id, kind: type == "IN" ? .inGroup : .campaign, name: a(row, "name") ?? "", callsWaiting: f.waiting,
+                                  oldestWaitSeconds: f.oldest, activeCalls: f.active, ringing: f.ringing, agentsLoggedIn: n("logged_in"),
+                                  agentsReady: n("ready"), agentsInCall: n("in_call"), agentsPaused: n("paused"), agentsInDispo: n("in_dispo")))
+        }
+        let unknown = selection.inGroups.filter { !known.contains($0) }
+        guard unknown.isEmpty else {
+            return .failure(PollFailure(.schema, "no in-group or campaign \(unknown.joined(separator: ", ")) in vicidial_inbound_groups or vicidial_campaigns"))
+        }
+        return .success(out)
+    }
+}
