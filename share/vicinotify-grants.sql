@@ -14,3 +14,5 @@ GRANT SELECT (group_id, group_name) ON asterisk.vicidial_inbound_groups TO 'vici
 GRANT SELECT (campaign_id, campaign_name) ON asterisk.vicidial_campaigns TO 'vicinotify_ro'@'127.0.0.1';
 GRANT SELECT (chat_id, chat_creator, lead_id, chat_start_time) ON asterisk.vicidial_live_chats TO 'vicinotify_ro'@'127.0.0.1';
 GRANT SELECT (chat_id, message) ON asterisk.vicidial_chat_log TO 'vicinotify_ro'@'127.0.0.1';
+-- For queues (a source's "queues" block): who takes each in-group now.
+GRANT SELECT (user, group_id) ON asterisk.vicidial_live_inbound_agents TO 'vicinotify_ro'@'127.0.0.1';

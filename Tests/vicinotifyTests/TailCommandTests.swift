@@ -119,6 +119,11 @@ import VicinotifyCore
         #expect(line.hasSuffix(shown), "\(line)")
     }
 
+    @Test func queueLinesShowWaitingOldestAndAgents() {
+        let json = #"{"source":"vicidial-db://r","type":"vicidial.queue.changed","subject":"queue:SUPPORT","time":"2026-12-04T10:00:00.000Z","data":{"queue":"SUPPORT","current":{"calls_waiting":3,"oldest_wait_seconds":40,"agents_ready":1,"agents_in_call":2,"agents_logged_in":5},"previous":null}}"#
+        #expect(TailLineFormatter().line(for: json).hasSuffix("queue:SUPPORT  queue  waiting 3, oldest 40s, ready 1, in calls 2, logged in 5"))
+    }
+
     /// On a terminal, a quiet floor still shows what tail follows (through `script`, which gives it a terminal).
     @Test func onATerminalTailSaysWhatItFollows() async throws {
         let port = freeLoopbackPort()
