@@ -31,7 +31,8 @@ public struct JSONValidator {
             problem(path, "expected an object")
             return nil
         }
-        for key in dict.keys.sorted() where !allowed.contains(key) {
+        // Keys starting with "//" are comments (`vicinotify init` writes some): JSON has no other way.
+        for key in dict.keys.sorted() where !allowed.contains(key) && !key.hasPrefix("//") {
             problem(path == "$" ? key : Self.join(path, key), "unknown key (allowed: \(allowed.joined(separator: ", ")))")
         }
         return dict
@@ -115,17 +116,27 @@ public struct JSONValidator {
         return period > 0 ? period : nil
     }
 
-    /// A secret given as `key` or, by the name of an environment variable, as `key_env`; not both.
+    /// A secret given as `key`, by the name of an environment variable as `key_env`, or as a file holding
+    /// it on one line as `key_file` (relative to the configuration's folder); one of them.
     /// - Returns: the value and the JSON path it came from; `nil` when absent or unset.
     public mutating func secret(_ d: [String: Any], _ key: String, _ p: String, required: Bool) -> (value: String, path: String)? {
-        let envKey = key + "_env"
-        switch (string(d, key, p), string(d, envKey, p)) {
-        case (let value?, nil): return (value, p + "." + key)
-        case (nil, let env?):
+        let envKey = key + "_env", fileKey = key + "_file"
+        let given = [key, envKey, fileKey].filter { d[$0] != nil }
+        guard given.count <= 1 else {
+            problem(p, "give one of \(key), \(envKey) and \(fileKey), not \(given.joined(separator: " and "))")
+            return nil
+        }
+        if let value = string(d, key, p) { return (value, p + "." + key) }
+        if let env = string(d, envKey, p) {
             if let value = environment[env], !value.isEmpty { return (value, p + "." + envKey) }
             if requireSecrets { problem(p + "." + envKey, "environment variable \(env) is not set") }
-        case (nil, nil): if required { problem(p, "needs \(key) or \(envKey)") }
-        case (_?, _?): problem(p, "give \(key) or \(envKey), not both")
+        } else if let file = string(d, fileKey, p) {
+            if let text = try? String(contentsOfFile: resolve(file), encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                return (text.trimmingCharacters(in: .newlines), p + "." + fileKey)
+            }
+            if requireSecrets { problem(p + "." + fileKey, "cannot read a secret from \(resolve(file))") }
+        } else if required {
+            problem(p, "needs \(key), \(envKey) or \(fileKey)")
         }
         return nil
     }

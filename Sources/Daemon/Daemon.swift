@@ -38,7 +38,7 @@ public final class Daemon: Sendable {
     /// - Throws: `StateDirectoryError` when another daemon holds `state_dir`, `JournalError` when the journal cannot be opened.
     @discardableResult
     public func run(once: Bool = false, drainTimeout: Double = 10) async throws -> [PollReport] {
-        let lock = try StateDirectoryLock(directory: configuration.stateDirectory)
+        let lock = try await StateDirectoryLock.acquire(directory: configuration.stateDirectory)
         defer { lock.release() }
         let journal = try Journal(directory: configuration.stateDirectory, maxBytes: configuration.journalMaxBytes, logger: logger)
         // Register every sink before the first poll commits: a new sink's cursor starts at the journal's end.

@@ -23,7 +23,7 @@ extension JSONValidator {
     /// `database` block (where, as whom, TLS, `max_lag`).
     mutating func databaseSource(_ d: [String: Any], _ p: String) -> Configuration.Source? {
         let before = problems.count
-        for key in ["url", "user", "password", "password_env", "campaigns", "user_groups", "agents", "stage", "header", "api_source",
+        for key in ["url", "user", "password", "password_env", "password_file", "campaigns", "user_groups", "agents", "stage", "header", "api_source",
                     "concurrency", "connect_timeout", "verify_logouts", "max_response_bytes", "ca_file", "auth_backoff"] where d[key] != nil {
             problem(p + "." + key, "not used by a database source (its connection is in database)")
         }
@@ -34,17 +34,7 @@ extension JSONValidator {
                                                                            "max_lag"]) else { return nil }
         if d["database"] == nil { problem(db, "a database source needs a database block (host, user, password_env …)") }
         let user = string(b, "user", db, required: true) ?? ""
-        var password = ""
-        if let file = string(b, "password_file", db) {
-            if b["password"] != nil || b["password_env"] != nil { problem(db, "give one of password, password_env and password_file") }
-            if let text = try? String(contentsOfFile: resolve(file), encoding: .utf8) {
-                password = text.trimmingCharacters(in: .newlines)
-            } else if requireSecrets {
-                problem(db + ".password_file", "cannot read \(resolve(file))")
-            }
-        } else {
-            password = secret(b, "password", db, required: true)?.value ?? ""
-        }
+        let password = secret(b, "password", db, required: true)?.value ?? ""
         let socket = string(b, "socket", db)
         let host = string(b, "host", db) ?? "127.0.0.1"
         if socket != nil && b["host"] != nil { problem(db, "give host (and port) or socket, not both") }

@@ -95,7 +95,7 @@ extension JSONValidator {
             }
             for (i, item) in items.enumerated() {
                 let p = "http.tokens[\(i)]"
-                guard let t = object(item, p, allowed: ["token", "token_env", "sources", "campaigns"]) else { continue }
+                guard let t = object(item, p, allowed: ["token", "token_env", "token_file", "sources", "campaigns"]) else { continue }
                 guard let secret = secret(t, "token", p, required: true) else { continue }
                 tokenProblems(secret.value, secret.path, among: access.tokens)
                 access.tokens.append(APIAccess.Token(secret: secret.value, sources: strings(t, "sources", p),
@@ -127,7 +127,7 @@ extension JSONValidator {
     }
 
     mutating func source(_ value: Any, _ p: String) -> Configuration.Source? {
-        let allowed = ["name", "url", "user", "password", "password_env", "mode", "campaigns", "user_groups", "agents",
+        let allowed = ["name", "url", "user", "password", "password_env", "password_file", "mode", "campaigns", "user_groups", "agents",
                        "interval", "timeout", "connect_timeout", "stage", "header", "api_source", "concurrency",
                        "down_after", "auth_backoff", "event_source", "ca_file", "verify_logouts", "max_response_bytes", "database", "queues"]
         guard let d = object(value, p, allowed: allowed) else { return nil }

@@ -12,6 +12,19 @@ public final class StateDirectoryLock: Sendable {
     private let descriptor: Mutex<Int32>
     public let path: String
 
+    /// Takes the lock, trying again for up to `patience` seconds while another holds it: a daemon that
+    /// is exiting (a restart), or a just-forked child that has not yet run `exec`, holds it for a moment.
+    public static func acquire(directory: String, patience: Double = 2) async throws -> StateDirectoryLock {
+        let deadline = ContinuousClock.now + .milliseconds(Int(patience * 1000))
+        while true {
+            do {
+                return try StateDirectoryLock(directory: directory)
+            } catch let error as StateDirectoryError where error.holder != nil && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
     /// Takes the lock, creating the directory and the lock file if needed, and writes this process's PID.
     /// - Throws: `StateDirectoryError` naming the directory and the holder's PID when another process holds it.
     public init(directory: String) throws {

@@ -10,7 +10,7 @@ public struct NatsSinkKind: SinkKind {
     public func configure(_ value: Any?, validator v: inout JSONValidator) -> [any SinkConfiguration] {
         guard let value else { return [] }
         let p = "sinks." + key
-        guard let d = v.object(value, p, allowed: ["servers", "user", "password", "password_env", "token", "token_env", "credentials",
+        guard let d = v.object(value, p, allowed: ["servers", "user", "password", "password_env", "password_file", "token", "token_env", "token_file", "credentials",
                                                  "ca_file", "connect_timeout", "request_timeout", "max_in_flight", "subject",
                                                  "source_subject", "stream", "events", "retry", "heartbeat"]) else { return [] }
         let servers = v.strings(d, "servers", p)

@@ -9,7 +9,7 @@ public struct PostgresSinkKind: SinkKind {
     public func configure(_ value: Any?, validator v: inout JSONValidator) -> [any SinkConfiguration] {
         guard let value else { return [] }
         let p = "sinks." + key
-        guard let d = v.object(value, p, allowed: ["conninfo", "password", "password_env", "table", "channel", "notify",
+        guard let d = v.object(value, p, allowed: ["conninfo", "password", "password_env", "password_file", "table", "channel", "notify",
                                                  "batch", "apply_schema", "connect_timeout", "retry", "heartbeat"]) else { return [] }
         let conninfo = v.string(d, "conninfo", p, required: true) ?? ""
         let password = v.secret(d, "password", p, required: false)?.value

@@ -68,7 +68,7 @@ extension JSONValidator {
                                                "webhook-id", "webhook-timestamp", "webhook-signature"]
 
     private mutating func endpoint(_ value: Any, _ p: String) -> WebhookEndpoint? {
-        let allowed = ["name", "url", "secret", "secret_env", "events", "filter", "headers", "timeout", "connect_timeout",
+        let allowed = ["name", "url", "secret", "secret_env", "secret_file", "events", "filter", "headers", "timeout", "connect_timeout",
                        "concurrency", "retry", "batch", "ca_file", "heartbeat", "format"]
         guard let d = object(value, p, allowed: allowed) else { return nil }
         let before = problems.count
