@@ -4,7 +4,7 @@
 CREATE TABLE IF NOT EXISTS "agent_events" (
     id          uuid        PRIMARY KEY,            -- the CloudEvents id
     source      text        NOT NULL,               -- the configured source name (sources[].name)
-    sequence    bigint      NOT NULL,               -- the journal's sequence: increasing per vicinotify instance
+    sequence    bigint      NOT NULL,               -- the event's CloudEvents sequence: increasing per source
     type        text        NOT NULL,               -- vicidial.agent.status_changed, vicidial.source.down, ...
     agent       text,                               -- the agent's user; NULL for vicidial.source.* events
     time        timestamptz NOT NULL,               -- when the change was observed

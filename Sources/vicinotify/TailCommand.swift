@@ -65,9 +65,12 @@ struct TailCommand: ParsableCommand {
     @Option(help: "The sink's table (NAME or SCHEMA.NAME).")
     var table = PostgresSchema.defaultTable
 
-    @Option(help: ArgumentHelp("Where to start: a sequence (events after it; 0 = from the start), a time "
-                               + "(2026-11-24T09:00:00Z), or a duration back from now (90s, 15m, 2h). Default: the last 10 events.",
-                               valueName: "sequence|time|duration"))
+    @Option(help: ArgumentHelp("Where to start: a number (the events after it; 0 = from the start), a time "
+                               + "(2026-11-24T09:00:00Z), or a duration back from now (90s, 15m, 2h). Default: the last 10 events. "
+                               + "The number is what each reader counts in: the daemon's journal position (the id of /v1/events), "
+                               + "the table's sequence column with --postgres (each source's CloudEvents sequence), "
+                               + "the stream sequence with --nats.",
+                               valueName: "position|time|duration"))
     var since: String?
 
     @Option(help: ArgumentHelp("Only events whose type matches this glob (repeatable).", valueName: "pattern"))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -43,5 +44,38 @@ import Testing
         #expect(failing.stdout.contains("500"), "\(failing.stdout)")
         #expect(try await CommandLineTests.run(["webhooks", "test", "nope", "--config", dir.file("config.json")], environment: env).status == 2)
         await sim.stop()
+    }
+
+    /// A source build says its commit, as the package does.
+    @Test func aSourceBuildsVersionNamesItsCommit() async throws {
+        let out = try await CommandLineTests.run(["--version"])
+        #expect(out.stdout.firstMatch(of: /^\d+\.\d+\.\d+ \([0-9a-f]{12}, source build\)\n$/) != nil, "\(out.stdout)")
+    }
+
+    /// The demo runs its simulator in-process: no child process is left for anyone to reap.
+    @Test func theDemoStartsNoChildProcess() async throws {
+        let p = Process()
+        p.executableURL = CommandLineTests.binary
+        p.arguments = ["demo", "--duration", "3", "--agents", "5"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = await CommandLineTests.read(out) { data in
+            // Once events flow, the simulator is up: look for children of the demo then.
+            if data.count > 2000, p.isRunning { Self.children.withLock { $0 = Self.childrenOf(p.processIdentifier) } }
+        }
+        await p.exited()
+        #expect(text.contains("vicidial.agent.logged_in"))
+        #expect(Self.children.withLock { $0 } == [], "children of the demo: \(Self.children.withLock { $0 })")
+    }
+
+    static let children = Mutex<[Int32]>([-1])
+
+    static func childrenOf(_ pid: Int32) -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            return stat[stat.index(after: close)...].split(separator: " ").dropFirst().first == Substring(String(pid))
+        }
     }
 }
