@@ -181,7 +181,7 @@ function place(a) {
 const CALL = { auto: "A", manual: "M", inbound: "I", email: "E", other: "" };
 function fill(a) {
   const s = a.state, c = a.row.children;
-  c[0].textContent = a.agent; c[1].textContent = s.full_name; c[2].textContent = s.status; c[3].textContent = s.sub_status;
+  c[0].textContent = sources.size > 1 ? a.agent + " · " + a.source : a.agent; c[1].textContent = s.full_name; c[2].textContent = s.status; c[3].textContent = s.sub_status;
   c[4].textContent = s.pause_code; c[5].textContent = s.call_type ?? (CALL[s.call_type_hint] || ""); c[6].textContent = s.user_group;
   tick(a);
 }
