@@ -26,24 +26,12 @@ struct AgentsCommand: AsyncParsableCommand {
         for (key, values) in [("campaign", campaign), ("status", status), ("source", source)] where !values.isEmpty {
             query.append(key + "=" + values.joined(separator: ","))
         }
-        let url = try daemon.address() + "/v1/agents" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-        let headers = daemon.token.map { [("Authorization", "Bearer " + $0)] } ?? []
-        let response: HTTPResponse
-        do {
-            response = try await CurlTransport().perform(HTTPRequest(url: url, headers: headers, timeout: 10))
-        } catch {
-            FileHandle.standardError.write(Data("vicinotify agents: cannot reach the daemon: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        guard response.status == 200 else {
-            FileHandle.standardError.write(Data("vicinotify agents: HTTP \(response.status): \(String(decoding: response.body, as: UTF8.self))".utf8))
-            throw ExitCode(1)
-        }
+        let body = try await daemon.get("/v1/agents" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), command: "agents")
         if json || isatty(1) == 0 {
-            FileHandle.standardOutput.write(Data(response.body))
+            FileHandle.standardOutput.write(Data(body))
             return
         }
-        print(Self.table(response.body))
+        print(Self.table(body))
     }
 
     /// One line per agent, with its time in state as MM:SS, then each source's counts.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlHTTP
 import Daemon
 import Foundation
 
@@ -14,6 +15,25 @@ struct DaemonAddress: ParsableArguments {
     var tokenEnv: String?
 
     var token: String? { tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] } }
+
+    /// The body of `GET path` from the daemon, or an exit 1 after saying why on standard error.
+    func get(_ path: String, command: String) async throws -> [UInt8] {
+        let headers = token.map { [("Authorization", "Bearer " + $0)] } ?? []
+        let response: HTTPResponse
+        do {
+            response = try await CurlTransport().perform(HTTPRequest(url: try address() + path, headers: headers, timeout: 10))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("vicinotify \(command): cannot reach the daemon: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        guard response.status == 200 else {
+            FileHandle.standardError.write(Data("vicinotify \(command): HTTP \(response.status): \(String(decoding: response.body, as: UTF8.self))".utf8))
+            throw ExitCode(1)
+        }
+        return response.body
+    }
 
     func address() throws -> String {
         if let url { return url }
