@@ -22,9 +22,10 @@ enum AgentRecord {
         put(s.vendorLeadCode, &out)
         put(nil, &out)  // computer_ip, no longer tracked; kept so records stay 14 fields
         // What only the database source knows: 16 fields then (records of the API source stay 14).
-        if s.liveAgentID != nil || s.callTypeLetter != nil {
+        if s.liveAgentID != nil || s.callTypeLetter != nil || s.inGroups != nil {
             put(s.liveAgentID.map(String.init), &out)
             put(s.callTypeLetter, &out)
+            put(s.inGroups?.joined(separator: " "), &out)
         }
     }
 
@@ -46,13 +47,14 @@ enum AgentRecord {
             fields.append(String(decoding: bytes[i..<(i + Int(n))], as: UTF8.self))
             i += Int(n)
         }
-        guard fields.count == 14 || fields.count == 16, let f = Optional(fields.prefix(11).map { $0 ?? "" }),
+        guard fields.count == 14 || fields.count == 17, let f = Optional(fields.prefix(11).map { $0 ?? "" }),
               let lead = Int64(f[3]), let calls = Int(f[7]), let level = Int(f[10]) else { return nil }
         return AgentState(user: user, status: f[0], subStatus: f[1], pauseCode: f[2], leadID: lead, callerID: f[4],
                           campaignID: f[5], sessionID: f[6], callsToday: calls, fullName: f[8], userGroup: f[9],
                           userLevel: level, phoneNumber: fields[11], vendorLeadCode: fields[12],
-                          liveAgentID: fields.count == 16 ? fields[14].flatMap { Int64($0) } : nil,
-                          callTypeLetter: fields.count == 16 ? fields[15] : nil)
+                          liveAgentID: fields.count == 17 ? fields[14].flatMap { Int64($0) } : nil,
+                          callTypeLetter: fields.count == 17 ? fields[15] : nil,
+                          inGroups: fields.count == 17 ? fields[16].map { $0.split(separator: " ").map(String.init) } : nil)
     }
 
     private static func put(_ s: String, _ out: inout [UInt8]) {

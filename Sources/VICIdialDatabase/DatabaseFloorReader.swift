@@ -31,14 +31,15 @@ public final class DatabaseFloorReader: FloorReader {
     public func poll(known: KnownFloor) async -> Result<FloorSnapshot, PollFailure> {
         do {
             if !checked.load(ordering: .relaxed) {
-                let missing = FloorQuery.missing(from: try await client.query(FloorQuery.columnsSQL).rows)
+                let queues = source.queues != nil
+                let missing = FloorQuery.missing(from: try await client.query(FloorQuery.columnsSQL(queues: queues)).rows, queues: queues)
                 if !missing.isEmpty {
                     return .failure(PollFailure(.schema, "columns missing or not granted to \(location.user): "
                                                 + missing.joined(separator: ", ")))
                 }
                 checked.store(true, ordering: .relaxed)
             }
-            let result = try await client.query(FloorQuery.sql)
+            let result = try await client.query(FloorQuery.sql(inGroups: source.queues != nil))
             var snapshot: FloorSnapshot
             switch Self.snapshot(result, maxLag: location.maxLag) {
             case .failure(let f): return .failure(f)

@@ -30,7 +30,8 @@ struct DatabaseRow {
             campaignID: c.text(row, "campaign_id"), sessionID: c.text(row, "session_id"),
             callsToday: Int(c.int(row, "calls_today") ?? 0), fullName: c.text(row, "full_name"), userGroup: c.text(row, "user_group"),
             userLevel: Int(c.int(row, "user_level") ?? 1), liveAgentID: c.int(row, "live_agent_id"),
-            callTypeLetter: c.text(row, "rt_call_type"), reportedSince: since)
+            callTypeLetter: c.text(row, "rt_call_type"), reportedSince: since,
+            inGroups: c.index["in_groups"].map { i in (row[i] ?? "").split(separator: " ").map(String.init) })
         lastUpdate = c.int(row, "last_update_time")
         databaseNow = dbNow
         callsTotal = Int(c.int(row, "calls_total") ?? 0)

@@ -14,7 +14,7 @@ enum FloorQuery {
           g.user_hide_realtime AS rt_hidden_user, IF(g.rt_call_type = 'I' AND g.ig_group_id IS NOT NULL,
              CONCAT(g.ig_group_id, ' - ', g.ig_group_name, ' hold ', SUBSTRING_INDEX(g.ig_stage, '-', -1)), '') AS rt_ingroup,
           g.last_state_change, g.last_call_time, g.last_update_time, g.db_now, g.user_level,
-          (SELECT COUNT(auto_call_id) FROM vicidial_auto_calls) AS calls_total
+          (SELECT COUNT(auto_call_id) FROM vicidial_auto_calls) AS calls_total /*IN_GROUPS*/
         FROM (SELECT f.*,
           CASE  -- API sub_status (non_agent_api.php:13135-13212): later PHP rules win, so they are tested first
             WHEN f.status='INCALL' AND f.parked > 0 THEN 'PARK'
@@ -87,14 +87,31 @@ enum FloorQuery {
         "vicidial_chat_log": ["chat_id", "message"],
     ]
 
-    static var columnsSQL: String {
-        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ("
-            + columns.keys.sorted().map { "'\($0)'" }.joined(separator: ", ") + ")"
+    /// Q1, with each agent's in-groups (`in_groups`, space-separated) when the source watches queues.
+    static func sql(inGroups: Bool) -> String {
+        sql.replacingOccurrences(of: "/*IN_GROUPS*/", with: inGroups ? ",\n  " + inGroupsColumn : "")
     }
 
-    /// `table.column` for each column Q1 needs that `available` (rows of `columnsSQL`) lacks, sorted.
-    static func missing(from available: [[String?]]) -> [String] {
+    static let inGroupsColumn = """
+        (SELECT GROUP_CONCAT(lia.group_id ORDER BY lia.group_id SEPARATOR ' ') FROM vicidial_live_inbound_agents lia
+           WHERE lia.user = g.user) AS in_groups
+        """
+
+    /// The columns read, with those of the queue statements when the source watches queues.
+    static func columns(queues: Bool) -> [String: [String]] {
+        queues ? columns.merging(["vicidial_live_inbound_agents": ["user", "group_id"], "vicidial_campaigns": ["campaign_id", "campaign_name"],
+                                  "vicidial_auto_calls": ["auto_call_id", "campaign_id", "callerid", "uniqueid", "channel", "status",
+                                                          "call_time", "call_type", "queue_priority", "agent_only"]]) { _, b in b } : columns
+    }
+
+    static func columnsSQL(queues: Bool) -> String {
+        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ("
+            + columns(queues: queues).keys.sorted().map { "'\($0)'" }.joined(separator: ", ") + ")"
+    }
+
+    /// `table.column` for each column needed that `available` (rows of `columnsSQL`) lacks, sorted.
+    static func missing(from available: [[String?]], queues: Bool) -> [String] {
         let have = Set(available.compactMap { row in row.count == 2 ? "\(row[0] ?? "").\(row[1] ?? "")" : nil })
-        return columns.flatMap { table, names in names.map { "\(table).\($0)" } }.filter { !have.contains($0) }.sorted()
+        return columns(queues: queues).flatMap { table, names in names.map { "\(table).\($0)" } }.filter { !have.contains($0) }.sorted()
     }
 }

@@ -29,14 +29,18 @@ public struct AgentState: Sendable, Hashable {
     /// When the state began as VICIdial's real-time report counts it (`last_state_change` or
     /// `last_call_time`): not a tracked field, so a change of it alone is no event.
     public var reportedSince: Timestamp?
+    /// The in-groups the agent takes calls from now (`vicidial_live_inbound_agents`, sorted), when the
+    /// source reads them (a database source watching queues); `nil` otherwise.
+    public var inGroups: [String]?
 
     public init(
         user: String, status: String, subStatus: String = "", pauseCode: String = "", leadID: Int64 = 0,
         callerID: String = "", campaignID: String = "", sessionID: String = "", callsToday: Int = 0,
         fullName: String = "", userGroup: String = "", userLevel: Int = 1,
         phoneNumber: String? = nil, vendorLeadCode: String? = nil, liveAgentID: Int64? = nil, callTypeLetter: String? = nil,
-        reportedSince: Timestamp? = nil
+        reportedSince: Timestamp? = nil, inGroups: [String]? = nil
     ) {
+        self.inGroups = inGroups
         self.liveAgentID = liveAgentID
         self.callTypeLetter = callTypeLetter
         self.reportedSince = reportedSince
@@ -99,6 +103,7 @@ public struct AgentState: Sendable, Hashable {
         if sessionID != other.sessionID { out.append(.sessionID) }
         if callsToday != other.callsToday { out.append(.callsToday) }
         if liveAgentID != other.liveAgentID { out.append(.liveAgentID) }
+        if inGroups != other.inGroups { out.append(.inGroups) }
         return out
     }
 }
@@ -109,7 +114,7 @@ public enum AgentField: String, Sendable, CaseIterable {
     case leadID = "lead_id", callerID = "callerid", phoneNumber = "phone_number", vendorLeadCode = "vendor_lead_code"
     case callType = "call_type"
     case campaignID = "campaign_id", userGroup = "user_group", fullName = "full_name", userLevel = "user_level"
-    case sessionID = "session_id", callsToday = "calls_today", liveAgentID = "live_agent_id"
+    case sessionID = "session_id", callsToday = "calls_today", liveAgentID = "live_agent_id", inGroups = "in_groups"
 
     /// Which event type a change of this field implies, before priorities are applied.
     public var eventType: EventType {

@@ -74,6 +74,7 @@ public enum EventEncoder {
         if let v = s.phoneNumber { w.raw(",\"phone_number\":"); w.string(v) }
         if let v = s.vendorLeadCode { w.raw(",\"vendor_lead_code\":"); w.string(v) }
         if let v = s.liveAgentID { w.raw(",\"live_agent_id\":"); w.int(v) }
+        if let v = s.inGroups { w.raw(",\"in_groups\":"); w.strings(v) }
         w.raw("}")
     }
 

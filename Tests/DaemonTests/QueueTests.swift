@@ -44,6 +44,12 @@ import VicinotifyCore
             #expect(a[figure] as? Int == d[figure] as? Int, "\(figure): API \(a[figure] ?? "-"), database \(d[figure] ?? "-")")
         }
         #expect(events.first { $0.type == .queueChanged }?.subject == "queue:SUPPORT")
+        // Who can take SUPPORT now: the database source's agents carry their in-groups (the API's do not).
+        let login = try #require(events.first { $0.type == .loggedIn && $0.sourceName == "db" })
+        let current = ((try JSONSerialization.jsonObject(with: Data(login.json)) as? [String: Any])?["data"] as? [String: Any])?["current"] as? [String: Any]
+        #expect(current?["in_groups"] as? [String] == ["BILLING", "SUPPORT"], "\(current ?? [:])")
+        let apiLogin = try #require(events.first { $0.type == .loggedIn && $0.sourceName == "api" })
+        #expect(!String(decoding: apiLogin.json, as: UTF8.self).contains("in_groups"))
 
         let port = Int(logs.all.first { $0.contains("serving /metrics") }?.split(separator: ":").last?.prefix { $0.isNumber } ?? "") ?? 0
         // The list is recorded after the commit that the sink may already have: wait for it, bounded.
