@@ -3,15 +3,24 @@ import VicinotifyCore
 
 /// The `alerts` list: each rule checked with its JSON path.
 extension JSONValidator {
-    mutating func alertRules(_ value: Any, sources: Set<String>) -> [AlertRule] {
+    /// The agent rules, and the queue rules (those with `queues`).
+    mutating func alertRules(_ value: Any, sources: Set<String>) -> (agents: [AlertRule], queues: [QueueRule]) {
         guard let list = value as? [Any] else {
             problem("alerts", "expected a list of rules")
-            return []
+            return ([], [])
         }
         var rules: [AlertRule] = []
+        var queueRules: [QueueRule] = []
         var names: [String: Int] = [:]
         for (i, item) in list.enumerated() {
             let p = "alerts[\(i)]"
+            if let d = item as? [String: Any], d["queues"] != nil {
+                let name = self.name(d, p)
+                if let j = names[name] { problem(p + ".name", "'\(name)' is already the name of alerts[\(j)]") }
+                names[name] = names[name] ?? i
+                if let rule = queueRule(d, p, name: name, sources: sources) { queueRules.append(rule) }
+                continue
+            }
             guard let d = object(item, p, allowed: ["name", "status", "sub_status", "pause_codes", "campaigns", "user_groups",
                                                     "sources", "longer_than"]) else { continue }
             let before = problems.count
@@ -38,6 +47,30 @@ extension JSONValidator {
                                    campaigns: strings(d, "campaigns", p), userGroups: strings(d, "user_groups", p),
                                    sources: ruleSources, longerThan: limit))
         }
-        return rules
+        return (rules, queueRules)
+    }
+
+    /// A rule on queues: `queues` (ids, or `[]` for all), exactly one condition, and `for`.
+    mutating func queueRule(_ item: [String: Any], _ p: String, name: String, sources: Set<String>) -> QueueRule? {
+        let conditions = ["calls_waiting_at_least", "oldest_wait_longer_than", "ready_agents_at_most"]
+        guard let d = object(item, p, allowed: ["name", "queues", "sources", "for"] + conditions) else { return nil }
+        let before = problems.count
+        let queues = strings(d, "queues", p)
+        let ruleSources = strings(d, "sources", p)
+        for s in ruleSources where !sources.contains(s) { problem(p + ".sources", "'\(s)' is not a configured source") }
+        let given = conditions.filter { d[$0] != nil }
+        guard given.count == 1 else {
+            problem(p, "a queue rule needs exactly one of \(conditions.joined(separator: ", "))")
+            return nil
+        }
+        let condition: QueueRule.Condition
+        switch given[0] {
+        case "calls_waiting_at_least": condition = .callsWaitingAtLeast(int(d, given[0], p, default: 1, range: 1...100_000))
+        case "oldest_wait_longer_than": condition = .oldestWaitLongerThan(duration(d, given[0], p, default: 60, range: 1...86_400))
+        default: condition = .readyAgentsAtMostWhileWaiting(int(d, given[0], p, default: 0, range: 0...100_000))
+        }
+        let holdFor = duration(d, "for", p, default: 0, range: 0...86_400)
+        guard problems.count == before else { return nil }
+        return QueueRule(name: name, queues: queues, sources: ruleSources, condition: condition, holdFor: holdFor)
     }
 }

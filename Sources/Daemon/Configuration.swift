@@ -42,6 +42,8 @@ public struct Configuration: Sendable {
     public var eventReaders = (max: 256, buffer: 10_000)
     /// The alert rules (`alerts`), evaluated at every poll of every source they apply to.
     public var alerts: [AlertRule] = []
+    /// The alert rules on queues (`alerts` entries with `queues`).
+    public var queueAlerts: [QueueRule] = []
     /// Things that are allowed but probably wrong, each naming its JSON path (never a secret's value).
     public var warnings: [String] = []
 

@@ -88,7 +88,8 @@ public final class Daemon: Sendable {
                 let runner = SourceRunner(client: client, journal: journal, logger: logger)
                 let heartbeats = try await restoreHeartbeats(source: s.vicidial.name, floor: restored.floor, journal: journal)
                 let thresholds = try await restoreThresholds(source: s.vicidial.name, floor: restored.floor, journal: journal)
-                let step = PollStep(source: s.vicidial, tracker: tracker, heartbeats: heartbeats, thresholds: thresholds)
+                let step = PollStep(source: s.vicidial, tracker: tracker, heartbeats: heartbeats, thresholds: thresholds,
+                                    queueRules: configuration.queueAlerts)
                 group.addTask {
                     await runner.run(step: step, onePoll: once) { committed, report in
                         operations.record(report)

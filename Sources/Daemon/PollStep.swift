@@ -38,6 +38,7 @@ struct PollStep: Sendable {
         var heartbeats: [HeartbeatSchedule]
         var thresholds: ThresholdWatch
         var queues: QueueWatch
+        var queueAlerts: QueueAlertWatch
     }
 
     let source: VICIdialSource
@@ -49,11 +50,13 @@ struct PollStep: Sendable {
     private var queueFailure: String?
     private(set) var journalBroken = false
 
-    init(source: VICIdialSource, tracker: SourceTracker, heartbeats: [HeartbeatSchedule] = [], thresholds: ThresholdWatch? = nil) {
+    init(source: VICIdialSource, tracker: SourceTracker, heartbeats: [HeartbeatSchedule] = [], thresholds: ThresholdWatch? = nil,
+         queueRules: [QueueRule] = []) {
         self.source = source
         state = Committed(tracker: tracker, heartbeats: heartbeats,
                           thresholds: thresholds ?? ThresholdWatch(source: tracker.name, rules: []),
-                          queues: QueueWatch(minInterval: source.queues?.minInterval ?? 5))
+                          queues: QueueWatch(minInterval: source.queues?.minInterval ?? 5),
+                          queueAlerts: QueueAlertWatch(source: source.name, rules: queueRules))
         pacing = PollPacing(source)
     }
 
@@ -92,6 +95,9 @@ struct PollStep: Sendable {
                 events.append(next.tracker.thresholdExceeded(c.agent, c.crossing, at: time))
             }
             for c in next.queues.changes(snapshot.queues ?? [], at: time) { events.append(next.tracker.queueChanged(c, at: time)) }
+            if let queues = snapshot.queues {
+                for a in next.queueAlerts.alerts(queues, at: time) { events.append(next.tracker.queueAlert(a, at: time)) }
+            }
             logs += queueLogs(snapshot.queueFailure)
             var ok = PollReport(source: source.name, time: time, failure: nil, agents: snapshot.agents.count)
             ok.queues = snapshot.queues

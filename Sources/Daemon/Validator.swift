@@ -59,7 +59,9 @@ extension JSONValidator {
         config.httpListen = listen
         config.apiAccess = access
         config.eventReaders = readers
-        config.alerts = d["alerts"].map { alertRules($0, sources: Set(sources.map(\.vicidial.name))) } ?? []
+        let rules = d["alerts"].map { alertRules($0, sources: Set(sources.map(\.vicidial.name))) }
+        config.alerts = rules?.agents ?? []
+        config.queueAlerts = rules?.queues ?? []
         for (i, token) in access.tokens.enumerated() {
             for s in token.sources where names[s] == nil { problem("http.tokens[\(i)].sources", "'\(s)' is not a configured source") }
         }

@@ -22,12 +22,13 @@ public struct TailLineFormatter {
             let why = [data["reason"] as? String, data["message"] as? String].compactMap { $0 }.joined(separator: ": ")
             return "\(time)  \(pad(subject, 12))  source \(type)  \(why)"
         }
-        if event["type"] as? String == "vicidial.queue.changed" {
+        if (event["type"] as? String)?.hasPrefix("vicidial.queue.") == true {
             let now = data["current"] as? [String: Any] ?? [:]
             func n(_ key: String) -> String { (now[key] as? Int).map(String.init) ?? "-" }
             let oldest = (now["oldest_wait_seconds"] as? Int).map { ", oldest \($0)s" } ?? ""
-            return "\(time)  \(pad(subject, 12))  queue  waiting \(n("calls_waiting"))\(oldest), ready \(n("agents_ready")), "
-                + "in calls \(n("agents_in_call")), logged in \(n("agents_logged_in"))"
+            let rule = (data["rule"] as? String).map { "  rule \($0) (\(data["condition"] as? String ?? ""))" } ?? ""
+            return "\(time)  \(pad(subject, 12))  \(type == "changed" ? "queue" : type)  waiting \(n("calls_waiting"))\(oldest), "
+                + "ready \(n("agents_ready")), in calls \(n("agents_in_call")), logged in \(n("agents_logged_in"))\(rule)"
         }
         func status(_ state: Any?) -> String {
             guard let s = state as? [String: Any], let status = s["status"] as? String else { return "-" }

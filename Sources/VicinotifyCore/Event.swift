@@ -13,13 +13,17 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case thresholdExceeded = "vicidial.agent.threshold_exceeded"
     /// A queue's figures changed (`QueueWatch` decides which changes go out).
     case queueChanged = "vicidial.queue.changed"
+    /// Derived: a queue rule's condition has held long enough (once per holding).
+    case queueThresholdExceeded = "vicidial.queue.threshold_exceeded"
+    /// Derived: a queue rule that fired stopped holding.
+    case queueThresholdCleared = "vicidial.queue.threshold_cleared"
 
     /// Lower ranks win when one poll changes fields of several kinds.
     var priority: Int { EventType.allCases.firstIndex(of: self)! }
     public static func < (a: EventType, b: EventType) -> Bool { a.priority < b.priority }
 
     /// Whether the event is about an agent (`vicidial.agent.*`) rather than a source.
-    public var isAgentEvent: Bool { self != .sourceDown && self != .sourceUp && self != .queueChanged }
+    public var isAgentEvent: Bool { rawValue.hasPrefix("vicidial.agent.") }
 }
 
 /// One agent's change between two consecutive snapshots of a source.
@@ -87,6 +91,7 @@ public struct Event: Sendable {
         case threshold(AgentChange, ThresholdCrossing)
         case source(SourceHealthChange)
         case queue(QueueChange)
+        case queueAlert(QueueAlert)
     }
 
     public var id: String
@@ -116,6 +121,7 @@ public struct Event: Sendable {
     /// campaign's queue has its campaign.
     public var campaignID: String? {
         if case .queue(let q) = payload { return q.current.kind == .campaign ? q.current.queue : nil }
+        if case .queueAlert(let a) = payload { return a.queue.kind == .campaign ? a.queue.queue : nil }
         return change.flatMap { ($0.current ?? $0.previous)?.campaignID }
     }
     public var userGroup: String? { change.flatMap { ($0.current ?? $0.previous)?.userGroup } }
@@ -124,7 +130,7 @@ public struct Event: Sendable {
     public var change: AgentChange? {
         switch payload {
         case .agent(let c, _), .threshold(let c, _): c
-        case .source, .queue: nil
+        case .source, .queue, .queueAlert: nil
         }
     }
 

@@ -15,6 +15,7 @@ public enum EventEncoder {
         case .threshold(let change, let crossing): agentData(change, afterGap: false, crossing: crossing, into: &w)
         case .source(let health): sourceData(health, type: event.type, time: event.time, into: &w)
         case .queue(let change): queueData(change, into: &w)
+        case .queueAlert(let alert): queueAlertData(alert, into: &w)
         }
         w.raw("}")
         return w.bytes
@@ -85,6 +86,18 @@ public enum EventEncoder {
         w.raw(",\"previous\":"); queue(c.previous, into: &w)
         w.raw(",\"current\":"); queue(c.current, into: &w)
         w.raw(",\"changed\":"); w.strings(c.changed.lazy)
+        w.raw("}")
+    }
+
+    private static func queueAlertData(_ a: QueueAlert, into w: inout JSONWriter) {
+        w.raw("{\"queue\":"); w.string(a.queue.queue)
+        w.raw(",\"kind\":"); w.string(a.queue.kind.rawValue)
+        w.raw(",\"name\":"); w.string(a.queue.name)
+        w.raw(",\"rule\":"); w.string(a.rule.name)
+        w.raw(",\"condition\":"); w.string(a.rule.condition.text)
+        w.raw(",\"for_seconds\":"); w.seconds(a.rule.holdFor)
+        w.raw(",\"seconds\":"); w.seconds(a.seconds)
+        w.raw(",\"current\":"); queue(a.queue, into: &w)
         w.raw("}")
     }
 

@@ -99,6 +99,12 @@ public struct SourceTracker: Sendable {
         makeEvent(type: .queueChanged, subject: change.current.subject, at: time, payload: .queue(change))
     }
 
+    /// A `vicidial.queue.threshold_exceeded` or `vicidial.queue.threshold_cleared`.
+    public mutating func queueAlert(_ alert: QueueAlert, at time: Timestamp) -> Event {
+        makeEvent(type: alert.exceeded ? .queueThresholdExceeded : .queueThresholdCleared, subject: alert.queue.subject, at: time,
+                  payload: .queueAlert(alert))
+    }
+
     private mutating func makeEvent(type: EventType, subject: String, at time: Timestamp, payload: Event.Payload) -> Event {
         lastSequence += 1
         return Event(id: ids.next(at: time), source: eventSource, sourceName: name, type: type, subject: subject,

@@ -81,4 +81,32 @@ import VicinotifyCore
             """.utf8), baseDirectory: "/", environment: [:])
         #expect(good?.alerts == [AlertRule(name: "long_dead", status: "INCALL", subStatus: "DEAD", campaigns: ["SALES"], longerThan: 120)])
     }
+
+    @Test func queueRulesAreCheckedWithTheirPaths() {
+        let json = """
+            {"sources": [{"name": "d1", "url": "http://h/x", "user": "u", "password": "p"}],
+             "alerts": [{"name": "backlog", "queues": ["SUPPORT"], "calls_waiting_at_least": 5, "for": "30s"},
+                        {"name": "two", "queues": [], "calls_waiting_at_least": 5, "ready_agents_at_most": 0},
+                        {"name": "none", "queues": []},
+                        {"name": "slow", "queues": [], "oldest_wait_longer_than": "2m", "sources": ["d9"], "colour": 1}]}
+            """
+        do {
+            _ = try Configuration.parse(Data(json.utf8), baseDirectory: "/", environment: [:])
+            Issue.record("accepted")
+        } catch let e as ConfigurationError {
+            #expect(e.problems.contains { $0.hasPrefix("alerts[1]: a queue rule needs exactly one of") })
+            #expect(e.problems.contains { $0.hasPrefix("alerts[2]: a queue rule needs exactly one of") })
+            #expect(e.problems.contains("alerts[3].sources: 'd9' is not a configured source"))
+            #expect(e.problems.contains { $0.hasPrefix("alerts[3].colour: unknown key") })
+        } catch {
+            Issue.record("\(error)")
+        }
+        let good = try? Configuration.parse(Data("""
+            {"sources": [{"name": "d1", "url": "http://h/x", "user": "u", "password": "p"}],
+             "alerts": [{"name": "backlog", "queues": ["SUPPORT"], "calls_waiting_at_least": 5, "for": "30s"},
+                        {"name": "long_break", "status": "PAUSED", "longer_than": "15m"}]}
+            """.utf8), baseDirectory: "/", environment: [:])
+        #expect(good?.queueAlerts == [QueueRule(name: "backlog", queues: ["SUPPORT"], condition: .callsWaitingAtLeast(5), holdFor: 30)])
+        #expect(good?.alerts.map(\.name) == ["long_break"])
+    }
 }

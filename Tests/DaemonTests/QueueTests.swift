@@ -92,4 +92,29 @@ import VicinotifyCore
         #expect(logs.all.filter { $0.contains("cannot read the queues") }.count == 1, "said once")
         #expect(!(await sink.events.contains { $0.type == .sourceDown }))
     }
+
+    /// A queue rule fires once it has held, and clears once, as events with the rule and the figures.
+    @Test func aQueueRuleFiresAndClears() async throws {
+        let sim = try await RunningSimulator.start(agents: 2)
+        var api = VICIdialSource(name: "api", url: sim.apiURL, user: "apiuser", password: "apipass", interval: 0.1, timeout: 3)
+        api.queues = QueueSelection(inGroups: ["SUPPORT"], minInterval: 0)
+        var config = Configuration(stateDirectory: TemporaryDirectory().path, sources: [.init(vicidial: api, eventSource: "vicidial://q")])
+        config.queueAlerts = [QueueRule(name: "backlog", queues: ["SUPPORT"], condition: .callsWaitingAtLeast(3))]
+        let sink = RecordingSink()
+        let run = Task { try await Daemon(configuration: config, sinks: [sink], logger: CapturedLogs().logger()).run(drainTimeout: 1) }
+        #expect(await sink.wait { $0.contains { $0.type == .queueChanged } })
+        try await sim.control(.post, "/sim/queues/SUPPORT", ["waiting": 4])
+        #expect(await sink.wait { $0.contains { $0.type == .queueThresholdExceeded } })
+        try await sim.control(.post, "/sim/queues/SUPPORT", ["waiting": 0])
+        #expect(await sink.wait { $0.contains { $0.type == .queueThresholdCleared } })
+        run.cancel()
+        _ = try await run.value
+        await sim.stop()
+        let alerts = await sink.events.filter { $0.type == .queueThresholdExceeded || $0.type == .queueThresholdCleared }
+        #expect(alerts.map(\.type) == [.queueThresholdExceeded, .queueThresholdCleared])
+        let data = (try JSONSerialization.jsonObject(with: Data(alerts[0].json)) as? [String: Any])?["data"] as? [String: Any]
+        #expect(data?["rule"] as? String == "backlog" && data?["condition"] as? String == "calls_waiting >= 3")
+        #expect((data?["current"] as? [String: Any])?["calls_waiting"] as? Int == 4)
+        #expect(alerts[0].subject == "queue:SUPPORT")
+    }
 }

@@ -95,4 +95,15 @@ import VicinotifyCore
             #expect(shown.contains("(\(name))"), "the name still reads as it is: \(shown)")
         }
     }
+
+    @Test func queueRulesReadAsOneLine() throws {
+        var tracker = SourceTracker(name: "dialer", eventSource: "vicidial://d", redactedURL: "u")
+        let queue = QueueState(queue: "SUPPORT", kind: .inGroup, callsWaiting: 6, oldestWaitSeconds: 95, agentsReady: 0)
+        let rule = QueueRule(name: "backlog", condition: .callsWaitingAtLeast(5))
+        let time = Timestamp(millisecondsSince1970: 1_795_500_000_000)
+        let fired = EncodedEvent(tracker.queueAlert(QueueAlert(rule: rule, queue: queue, exceeded: true, seconds: 0), at: time))
+        #expect(ChatMessage.line(for: fired.json, timeZone: Self.utc).hasSuffix("queue SUPPORT: 6 waiting, oldest 1m35s, 0 ready - rule backlog (calls_waiting >= 5)"))
+        let cleared = EncodedEvent(tracker.queueAlert(QueueAlert(rule: rule, queue: queue, exceeded: false, seconds: 300), at: time))
+        #expect(ChatMessage.line(for: cleared.json, timeZone: Self.utc).contains("back to normal after 5m"))
+    }
 }

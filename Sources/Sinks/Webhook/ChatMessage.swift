@@ -46,6 +46,19 @@ public enum ChatMessage {
             return type.hasSuffix(".down") ? "\(clock) source \(subject) DOWN: \(why)"
                 : "\(clock) source \(subject) up again after \(duration(data["down_seconds"] as? Double ?? 0))"
         }
+        if type.hasPrefix("vicidial.queue.") {
+            let now = data["current"] as? [String: Any] ?? [:]
+            let oldest = (now["oldest_wait_seconds"] as? Int).map { ", oldest \(duration(Double($0)))" } ?? ""
+            let figures = "\(now["calls_waiting"] as? Int ?? 0) waiting\(oldest), \(now["agents_ready"].flatMap { $0 as? Int }.map(String.init) ?? "?") ready"
+            let rule = "rule \(data["rule"] as? String ?? "?") (\(data["condition"] as? String ?? ""))"
+            switch type {
+            case "vicidial.queue.threshold_exceeded": return "\(clock) queue \(data["queue"] as? String ?? subject): \(figures) - \(rule)"
+            case "vicidial.queue.threshold_cleared":
+                return "\(clock) queue \(data["queue"] as? String ?? subject) back to normal after \(duration(data["seconds"] as? Double ?? 0)): "
+                    + "\(figures) - \(rule)"
+            default: return "\(clock) queue \(data["queue"] as? String ?? subject): \(figures)"
+            }
+        }
         let name = (data["full_name"] as? String).map { $0.isEmpty ? "" : " (\($0))" } ?? ""
         let who = "\(clock) \(subject)\(name)"
         let current = data["current"] as? [String: Any]
