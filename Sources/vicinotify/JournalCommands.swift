@@ -11,13 +11,7 @@ struct JournalOptions: ParsableArguments {
 
     /// The journal; `sink`, when given, must be one the configuration defines (exit 2 otherwise).
     func open(sink: String? = nil) throws -> Journal {
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load(path: config, requireSecrets: false)
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(2)
-        }
+        let configuration = try Configuration.loadOrExit(path: config, requireSecrets: false)
         if let sink, !configuration.sinkNames.contains(sink) {
             FileHandle.standardError.write(Data("--sink: no sink named '\(sink)' in \(config) (its sinks: \(configuration.sinkNames.joined(separator: ", ")))\n".utf8))
             throw ExitCode(2)

@@ -21,13 +21,7 @@ struct ProbeCommand: AsyncParsableCommand {
     var config: String
 
     func run() async throws {
-        let c: Configuration
-        do {
-            c = try Configuration.load(path: config)
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(2)
-        }
+        let c = try Configuration.loadOrExit(path: config)
         let transport = CurlTransport()
         var failed = false
         for s in c.sources {

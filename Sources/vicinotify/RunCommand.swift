@@ -38,13 +38,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap()
         Termination.install(logger: logger, ignoringHangup: true)
-        let configuration: Configuration
-        do {
-            configuration = try Configuration.load(path: config)
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(2)
-        }
+        let configuration = try Configuration.loadOrExit(path: config)
         for warning in configuration.warnings { logger.warning("\(warning)") }
         let daemon = Daemon(configuration: configuration, sinks: Self.sinks(for: configuration, logger: logger), logger: logger)
         let once = self.once

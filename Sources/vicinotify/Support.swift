@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Dispatch
 import Foundation
 import Logging
@@ -101,5 +102,17 @@ enum Termination {
     static func cancelOnSignal<T: Sendable, E: Error>(_ work: Task<T, E>) {
         cancel.withLock { $0 = { work.cancel() } }
         if received.load(ordering: .relaxed) > 0 { work.cancel() }
+    }
+}
+
+extension Configuration {
+    /// The configuration at `path`, or exit 2 after listing its problems on standard error (one per line).
+    static func loadOrExit(path: String, requireSecrets: Bool = true) throws -> Configuration {
+        do {
+            return try load(path: path, requireSecrets: requireSecrets)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
     }
 }

@@ -27,13 +27,7 @@ struct WebhooksCommand: ParsableCommand {
         @Option(help: "The configuration file (JSON).") var config: String
 
         func run() async throws {
-            let c: Configuration
-            do {
-                c = try Configuration.load(path: config)
-            } catch let error as ConfigurationError {
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
-                throw ExitCode(2)
-            }
+            let c = try Configuration.loadOrExit(path: config)
             let endpoints = c.sinks(of: WebhookEndpoint.self)
             guard let endpoint = endpoints.first(where: { $0.name == name }) else {
                 let names = endpoints.map(\.name).joined(separator: ", ")
