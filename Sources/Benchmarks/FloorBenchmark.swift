@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlHTTP
 import Daemon
 import Foundation
 import Logging
@@ -24,13 +25,26 @@ struct FloorBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds between simulated changes (each tick changes a share of the floor).")
     var tick: Double = 1
 
+    @Option(help: "In-groups watched besides the floor (one in_group_status request each per poll; 0: none).")
+    var queues = 0
+
     func run() async throws {
         let simulator = try SimulatorProcess.start(agents: agents, tick: tick)
         defer { simulator.stop() }
         let url = simulator.url
 
         let counter = CountingSink()
-        let source = VICIdialSource(name: "bench", url: url, user: "apiuser", password: "apipass", interval: interval, timeout: 5)
+        var source = VICIdialSource(name: "bench", url: url, user: "apiuser", password: "apipass", interval: interval, timeout: 5)
+        if queues > 0 {
+            let ids = (1...queues).map { String(format: "IG%03d", $0) }
+            let control = CurlTransport()
+            let base = url.replacingOccurrences(of: "/vicidial/non_agent_api.php", with: "")
+            for (i, id) in ids.enumerated() {
+                let body = Array(#"{"waiting": \#(i % 5), "oldest_wait": \#(i * 3)}"#.utf8)
+                _ = try await control.perform(HTTPRequest(method: .post, url: base + "/sim/queues/" + id, body: body))
+            }
+            source.queues = QueueSelection(inGroups: ids)
+        }
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: state) }
         let config = Configuration(stateDirectory: state, sources: [.init(vicidial: source, eventSource: "vicidial://bench")])
@@ -50,7 +64,7 @@ struct FloorBenchmark: AsyncParsableCommand {
         let cpu = Memory.cpuSeconds - cpu0, wall = Date().timeIntervalSince(wall0), events = await counter.count - events0
         work.cancel()
         try await work.value
-        print("floor: \(agents) agents, poll every \(interval)s, \(Int(wall))s measured")
+        print("floor: \(agents) agents\(queues > 0 ? " and \(queues) in-groups" : ""), poll every \(interval)s, \(Int(wall))s measured")
         print(String(format: "poller CPU: %.2f%% of one core (%.3f s CPU in %.1f s)", cpu / wall * 100, cpu, wall))
         print("poller RSS: \(Memory.mb(rssMax)) max during the run, peak \(Memory.mb(Memory.peakRSS))")
         print(String(format: "events: %d (%.0f/s)", events, Double(events) / wall))
