@@ -28,6 +28,9 @@ struct FloorBenchmark: AsyncParsableCommand {
     @Option(help: "In-groups watched besides the floor (one in_group_status request each per poll; 0: none).")
     var queues = 0
 
+    @Option(help: "Seconds between reads of the in-groups (0: every poll).")
+    var queueInterval: Double = 0
+
     func run() async throws {
         let simulator = try SimulatorProcess.start(agents: agents, tick: tick)
         defer { simulator.stop() }
@@ -43,7 +46,7 @@ struct FloorBenchmark: AsyncParsableCommand {
                 let body = Array(#"{"waiting": \#(i % 5), "oldest_wait": \#(i * 3)}"#.utf8)
                 _ = try await control.perform(HTTPRequest(method: .post, url: base + "/sim/queues/" + id, body: body))
             }
-            source.queues = QueueSelection(inGroups: ids)
+            source.queues = QueueSelection(inGroups: ids, interval: queueInterval)
         }
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: state) }

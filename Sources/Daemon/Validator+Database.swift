@@ -5,9 +5,10 @@ import VICIdial
 extension JSONValidator {
     /// A source's `queues` block: `{"in_groups": ["SUPPORT", …] | "all", "min_interval": "5s"}`.
     mutating func queues(_ d: [String: Any], _ p: String, database: Bool) -> QueueSelection? {
-        guard d["queues"] != nil, let q = object(d["queues"], p + ".queues", allowed: ["in_groups", "min_interval"]) else { return nil }
+        guard d["queues"] != nil, let q = object(d["queues"], p + ".queues", allowed: ["in_groups", "min_interval", "interval"]) else { return nil }
         let path = p + ".queues.in_groups"
-        var selection = QueueSelection(minInterval: duration(q, "min_interval", p + ".queues", default: 5, range: 0...3600))
+        var selection = QueueSelection(minInterval: duration(q, "min_interval", p + ".queues", default: 5, range: 0...3600),
+                                       interval: duration(q, "interval", p + ".queues", default: 0, range: 0...3600))
         if q["in_groups"] as? String == "all" {
             if database { selection.all = true } else {
                 problem(path, "\"all\" needs a database source: the API asks in_group_status one in-group at a time, so list them")

@@ -11,6 +11,7 @@ public final class VICIdialClient: Sendable {
     private let transport: CurlTransport
     /// Out-of-view agents are checked again after this many seconds, so a logout out of view is seen.
     public static let outOfViewRecheck = 60.0
+    private let queuesRead = QueueClock()
 
     public init(source: VICIdialSource, transport: CurlTransport) {
         self.source = source
@@ -46,7 +47,8 @@ public final class VICIdialClient: Sendable {
 
     /// `floor` with the watched queues' figures: one `in_group_status` request per queue, after the floor.
     private func withQueues(_ floor: Result<FloorSnapshot, PollFailure>) async -> Result<FloorSnapshot, PollFailure> {
-        guard case .success(var snapshot) = floor, let selection = source.queues, !selection.inGroups.isEmpty else { return floor }
+        guard case .success(var snapshot) = floor, let selection = source.queues, !selection.inGroups.isEmpty,
+              queuesRead.due(selection) else { return floor }
         var queues: [QueueState] = []
         for queue in selection.inGroups {
             let answer = await fetch(APIRequest.inGroupStatus(source, queue: queue)).flatMap {

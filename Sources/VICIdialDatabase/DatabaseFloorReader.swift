@@ -13,6 +13,7 @@ public final class DatabaseFloorReader: FloorReader {
     private let client: MariaDBClient
     /// The columns were checked on the current connection.
     private let checked = Atomic<Bool>(false)
+    private let queuesRead = QueueClock()
 
     /// INCALL agents with no live call at all: a replica restart emptied the MEMORY tables (below this, a
     /// few agents whose customers hung up).
@@ -45,7 +46,7 @@ public final class DatabaseFloorReader: FloorReader {
             case .failure(let f): return .failure(f)
             case .success(let s): snapshot = s
             }
-            if let selection = source.queues {
+            if let selection = source.queues, queuesRead.due(selection) {
                 do {
                     let calls = try await client.query(QueueQuery.calls), agents = try await client.query(QueueQuery.agents)
                     switch QueueQuery.queues(calls: calls.rows, callColumns: calls.columns, agents: agents.rows, agentColumns: agents.columns,

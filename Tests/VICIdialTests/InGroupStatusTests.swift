@@ -30,3 +30,19 @@ import VicinotifyCore
         if body.hasPrefix("ERROR") { #expect(f.message.contains(body.trimmingCharacters(in: .newlines).prefix(30))) }
     }
 }
+
+/// The queues are read every `interval`, and with every poll when it is 0.
+@Suite struct QueueIntervalTests {
+    @Test func dueEveryInterval() {
+        let t0 = ContinuousClock.now
+        let every5 = QueueSelection(inGroups: ["A"], interval: 5)
+        #expect(every5.due(now: t0, last: nil))
+        #expect(!every5.due(now: t0 + .seconds(1), last: t0))
+        #expect(every5.due(now: t0 + .seconds(5), last: t0))
+        #expect(every5.due(now: t0 + .milliseconds(4960), last: t0), "a poll that starts a little early still reads them")
+        let always = QueueSelection(inGroups: ["A"])
+        #expect(always.due(now: t0, last: t0))
+        let clock = QueueClock()
+        #expect(clock.due(every5) && !clock.due(every5), "read, then not due until the interval passed")
+    }
+}
