@@ -13,13 +13,16 @@ public final class Operations: Sendable {
     private struct Readiness {
         var lastSuccess: [String: Timestamp] = [:]
         var lastFailure: [String: String] = [:]
+        /// Per source: how long a success counts (three intervals and the request's timeout).
         var intervals: [String: Double]
         var journalWritable = true
     }
 
     public init(sources: [Configuration.Source], alerts: [AlertRule] = []) {
         self.alerts = alerts
-        readiness = Mutex(Readiness(intervals: Dictionary(uniqueKeysWithValues: sources.map { ($0.vicidial.name, $0.vicidial.interval) })))
+        readiness = Mutex(Readiness(intervals: Dictionary(uniqueKeysWithValues: sources.map {
+            ($0.vicidial.name, 3 * $0.vicidial.interval + $0.vicidial.timeout)
+        })))
         let m = metrics
         m.declare("vicinotify_polls_total", .counter, help: "Polls by source and outcome: ok, empty, or the failure class.")
         m.declare("vicinotify_poll_duration_seconds", .histogram, help: "Time from a poll's request to its commit.",
@@ -94,14 +97,15 @@ public final class Operations: Sendable {
         }
     }
 
-    /// `/readyz`: every source polled successfully within three intervals, and the journal writable.
+    /// `/readyz`: every source polled successfully within three intervals and its timeout (a poll may
+    /// take that long on a slow but working VICIdial), and the journal writable.
     public func readiness(now: Timestamp = .now()) -> (ready: Bool, json: String) {
         readiness.withLock { r in
             var ready = r.journalWritable
             var sources: [String: Any] = [:]
-            for (name, interval) in r.intervals {
+            for (name, window) in r.intervals {
                 let last = r.lastSuccess[name]
-                let ok = last.map { now.seconds(since: $0) <= 3 * interval } ?? false
+                let ok = last.map { now.seconds(since: $0) <= window } ?? false
                 ready = ready && ok
                 var entry: [String: Any] = ["ready": ok, "last_success": last.map { "\($0)" } ?? NSNull()]
                 if !ok { entry["last_failure"] = r.lastFailure[name] ?? (last == nil ? "not polled yet" : "no recent success") }

@@ -81,7 +81,7 @@ import Testing
         let config = """
             {"state_dir": "state", "http": {"listen": "127.0.0.1:0"},
              "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password_env": "VICI_PASS",
-                          "interval": "100ms", "down_after": 1}],
+                          "interval": "100ms", "timeout": "1s", "down_after": 1}],
              "sinks": {"webhooks_file": "hooks.json"}}
             """
         _ = FileManager.default.createFile(atPath: dir.file("config.json"), contents: Data(config.utf8))
@@ -129,11 +129,15 @@ import Testing
             #expect(metrics.contains(expected), "\(expected)")
         }
 
-        // VICIdial fails: the source is down, and /readyz says why once three intervals pass.
+        // VICIdial fails: the source is down, and /readyz says why once three intervals and the timeout
+        // (1.3 s) pass without a success; asked until then, for at most 15 s.
         try await sim.fault(["status": 500, "count": 0])
-        // Three failed polls after the first (logged once, then at debug level) span three intervals.
         #expect(await stderr.line(containing: "poll failed again", occurrence: 3) != nil)
-        let notReady = try await get("/readyz")
+        var notReady = try await get("/readyz")
+        for _ in 0..<150 where notReady.0 != 503 {
+            try await Task.sleep(for: .milliseconds(100))
+            notReady = try await get("/readyz")
+        }
         #expect(notReady.0 == 503)
         let body = try #require(try JSONSerialization.jsonObject(with: Data(notReady.1.utf8)) as? [String: Any])
         #expect(((body["sources"] as? [String: Any])?["sim"] as? [String: Any])?["last_failure"] as? String == "http_status")
