@@ -52,10 +52,7 @@ struct DatabaseBenchmark: AsyncParsableCommand {
             _ = try await admin.query("CREATE DATABASE \(name)")
             defer { Task { _ = try? await admin.query("DROP DATABASE \(name)") } }
             let db = MariaDBClient(MariaDBConnectionOptions(port: port, database: name, user: user, password: password))
-            for statement in schema.components(separatedBy: ";\n") {
-                let s = statement.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
-                if !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { _ = try await db.query(s) }
-            }
+            try await db.run(script: schema)
             // The day model's floor after a few minutes: every state, changing each tick.
             let sim = try SimulatorProcess.start(agents: n, tick: 0.5, mirror: "127.0.0.1:\(port)/\(name)", mirrorPassword: password)
             defer { sim.stop() }

@@ -94,8 +94,8 @@ struct PollStep: Sendable {
             for c in next.thresholds.crossings(on: next.tracker.floor, at: time) {
                 events.append(next.tracker.thresholdExceeded(c.agent, c.crossing, at: time))
             }
-            for c in next.queues.changes(snapshot.queues ?? [], at: time) { events.append(next.tracker.queueChanged(c, at: time)) }
             if let queues = snapshot.queues {
+                for c in next.queues.changes(queues, at: time) { events.append(next.tracker.queueChanged(c, at: time)) }
                 for a in next.queueAlerts.alerts(queues, at: time) { events.append(next.tracker.queueAlert(a, at: time)) }
             }
             logs += queueLogs(snapshot.queueFailure)

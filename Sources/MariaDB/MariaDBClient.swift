@@ -31,6 +31,16 @@ public actor MariaDBClient {
         }
     }
 
+    /// Runs each statement of `script`, an SQL file's text: statements end with `;` at a line's end, and
+    /// lines starting with `--` are comments.
+    public func run(script: String) throws(MariaDBError) {
+        let text = script.split(separator: "\n").filter { !$0.drop { $0 == " " }.hasPrefix("--") }.joined(separator: "\n")
+        for statement in text.split(separator: ";\n") {
+            let sql = statement.drop { $0 == " " || $0 == "\n" }
+            if !sql.isEmpty { _ = try query(sql.hasSuffix(";") ? String(sql.dropLast()) : String(sql)) }
+        }
+    }
+
     /// Whether the open connection (if any) runs over TLS.
     public var usesTLS: Bool? { connection?.usesTLS }
 

@@ -49,8 +49,7 @@ public final class DatabaseFloorReader: FloorReader {
             if let selection = source.queues, queuesRead.due(selection) {
                 do {
                     let calls = try await client.query(QueueQuery.calls), agents = try await client.query(QueueQuery.agents)
-                    switch QueueQuery.queues(calls: calls.rows, callColumns: calls.columns, agents: agents.rows, agentColumns: agents.columns,
-                                             selection: selection) {
+                    switch QueueQuery.queues(calls: calls, agents: agents, selection: selection) {
                     case .success(let queues): snapshot.queues = queues
                     case .failure(let f): snapshot.queueFailure = f
                     }
@@ -67,7 +66,7 @@ public final class DatabaseFloorReader: FloorReader {
 
     /// What one answer of `FloorQuery` means.
     static func snapshot(_ result: MariaDBResult, maxLag: Double) -> Result<FloorSnapshot, PollFailure> {
-        let columns = DatabaseRow.Columns(result.columns)
+        let columns = DatabaseRow.Columns(result)
         let rows = result.rows.map { DatabaseRow($0, columns: columns) }
         var lag: Double?
         if let now = rows.first?.databaseNow, let newest = rows.compactMap(\.lastUpdate).max() {

@@ -1,3 +1,4 @@
+import MariaDB
 import VicinotifyCore
 
 /// One row of `FloorQuery` as the agent state events carry (the API's status, sub-status, pause code and
@@ -11,10 +12,10 @@ struct DatabaseRow {
     var databaseNow: Int64?
     var callsTotal: Int
 
-    /// The row's fields by column name, or `nil` when a column Q1 selects is missing from the result.
+    /// A result's fields by column name: `""` or `nil` when the column is missing or NULL.
     struct Columns {
         let index: [String: Int]
-        init(_ names: [String]) { index = Dictionary(names.enumerated().map { ($1, $0) }) { a, _ in a } }
+        init(_ result: MariaDBResult) { index = result.columnIndex }
         func text(_ row: [String?], _ name: String) -> String { index[name].flatMap { row[$0] } ?? "" }
         func int(_ row: [String?], _ name: String) -> Int64? { index[name].flatMap { row[$0] }.flatMap { Int64($0) } }
     }

@@ -1,3 +1,4 @@
+import MariaDB
 import VICIdial
 import VicinotifyCore
 
@@ -41,34 +42,30 @@ enum QueueQuery {
 
     /// The selected queues' figures from the two answers (`calls`, `agents`); a selected queue VICIdial
     /// does not know is a failure naming it.
-    static func queues(calls: [[String?]], callColumns: [String], agents: [[String?]], agentColumns: [String],
-                       selection: QueueSelection) -> Result<[QueueState], PollFailure> {
-        func column(_ columns: [String]) -> ([String?], String) -> String? {
-            let index = Dictionary(columns.enumerated().map { ($1, $0) }) { a, _ in a }
-            return { row, name in index[name].flatMap { row[$0] } }
-        }
-        let c = column(callColumns), a = column(agentColumns)
+    static func queues(calls: MariaDBResult, agents: MariaDBResult, selection: QueueSelection) -> Result<[QueueState], PollFailure> {
+        let c = DatabaseRow.Columns(calls), a = DatabaseRow.Columns(agents)
         struct Calls { var active = 0, ringing = 0, waiting = 0; var oldest: Int? }
         var byQueue: [String: Calls] = [:]
-        for row in calls {
-            guard let id = c(row, "campaign_id"), let type = c(row, "call_type") else { continue }
-            let key = (type == "IN" ? "IN:" : "OUT:") + id
+        for row in calls.rows {
+            let id = c.text(row, "campaign_id"), key = (c.text(row, "call_type") == "IN" ? "IN:" : "OUT:") + id
+            guard !id.isEmpty else { continue }
             var f = byQueue[key] ?? Calls()
-            f.active += Int(c(row, "active_calls") ?? "") ?? 0
-            f.ringing += Int(c(row, "ringing") ?? "") ?? 0
-            f.waiting += Int(c(row, "waiting") ?? "") ?? 0
-            if let o = c(row, "oldest_wait_s").flatMap({ Int($0) }) { f.oldest = max(f.oldest ?? 0, o) }
+            f.active += Int(c.int(row, "active_calls") ?? 0)
+            f.ringing += Int(c.int(row, "ringing") ?? 0)
+            f.waiting += Int(c.int(row, "waiting") ?? 0)
+            if let o = c.int(row, "oldest_wait_s") { f.oldest = max(f.oldest ?? 0, Int(o)) }
             byQueue[key] = f
         }
         var out: [QueueState] = []
         var known: Set<String> = []
-        for row in agents {
-            guard let id = a(row, "queue"), let type = a(row, "call_type") else { continue }
+        for row in agents.rows {
+            let id = a.text(row, "queue"), type = a.text(row, "call_type")
+            guard !id.isEmpty else { continue }
             known.insert(id)
             guard selection.all || selection.inGroups.contains(id) else { continue }
             let f = byQueue[(type == "IN" ? "IN:" : "OUT:") + id] ?? Calls()
-            func n(_ name: String) -> Int? { a(row, name).flatMap { Int($0) } }
-            out.append(QueueState(queue: id, kind: type == "IN" ? .inGroup : .campaign, name: a(row, "name") ?? "", callsWaiting: f.waiting,
+            func n(_ name: String) -> Int? { a.int(row, name).map { Int($0) } }
+            out.append(QueueState(queue: id, kind: type == "IN" ? .inGroup : .campaign, name: a.text(row, "name"), callsWaiting: f.waiting,
                                   oldestWaitSeconds: f.oldest, activeCalls: f.active, ringing: f.ringing, agentsLoggedIn: n("logged_in"),
                                   agentsReady: n("ready"), agentsInCall: n("in_call"), agentsPaused: n("paused"), agentsInDispo: n("in_dispo")))
         }

@@ -23,7 +23,12 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     public static func < (a: EventType, b: EventType) -> Bool { a.priority < b.priority }
 
     /// Whether the event is about an agent (`vicidial.agent.*`) rather than a source.
-    public var isAgentEvent: Bool { rawValue.hasPrefix("vicidial.agent.") }
+    public var isAgentEvent: Bool {
+        switch self {
+        case .sourceDown, .sourceUp, .queueChanged, .queueThresholdExceeded, .queueThresholdCleared: false
+        default: true
+        }
+    }
 }
 
 /// One agent's change between two consecutive snapshots of a source.

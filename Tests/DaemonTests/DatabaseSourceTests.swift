@@ -16,10 +16,6 @@ import VicinotifyCore
         return Configuration(stateDirectory: TemporaryDirectory().path, sources: [.init(vicidial: source, eventSource: "vicidial-db://test")])
     }
 
-    static func data(_ e: EncodedEvent) -> [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: Data(e.json))) as? [String: Any])?["data"] as? [String: Any] ?? [:]
-    }
-
     @Test func aRoomChangeIsAnUpdateAndANewLoginIsANewLiveAgentID() async throws {
         let db = try await TestMariaDB.database()
         try await db.run("""
@@ -33,7 +29,7 @@ import VicinotifyCore
         let run = Task { try await daemon.run(drainTimeout: 2) }
         #expect(await sink.wait { $0.count == 2 }, "two logins")
         let login = try #require(await sink.events.first { $0.subject == "a01" })
-        let since = try #require(Self.data(login)["state_since"] as? String)
+        let since = try #require(login.data["state_since"] as? String)
         let started = try #require(Timestamp(rfc3339: since))
         #expect(abs(Timestamp.now().seconds(since: started) - 300) < 5, "the report's clock, not the first poll: \(since)")
 
@@ -52,7 +48,7 @@ import VicinotifyCore
         let a01 = await sink.events.filter { $0.subject == "a01" }.map(\.type)
         #expect(a01 == [.loggedIn, .updated], "no logout for a room change: \(a01)")
         let update = try #require(await sink.events.first { $0.subject == "a01" && $0.type == .updated })
-        #expect(Self.data(update)["changed"] as? [String] == ["session_id"])
+        #expect(update.data["changed"] as? [String] == ["session_id"])
         let a02 = await sink.events.filter { $0.subject == "a02" }.map(\.type)
         #expect(a02 == [.loggedIn, .loggedOut, .loggedIn], "\(a02)")
         #expect(!logs.text.contains(TestMariaDB.password))
@@ -73,7 +69,7 @@ import VicinotifyCore
         _ = try await db.client.query("UPDATE vicidial_live_agents SET last_update_time = NOW() - INTERVAL 60 SECOND")
         #expect(await sink.wait { $0.contains { $0.type == .sourceDown } })
         let down = try #require(await sink.events.first { $0.type == .sourceDown })
-        #expect(Self.data(down)["reason"] as? String == "replica_lag")
+        #expect(down.data["reason"] as? String == "replica_lag")
         _ = try await db.client.query("UPDATE vicidial_live_agents SET last_update_time = NOW()")
         #expect(await sink.wait { $0.contains { $0.type == .sourceUp } })
         run.cancel()

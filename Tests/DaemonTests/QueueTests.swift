@@ -11,7 +11,7 @@ import VicinotifyCore
 @Suite struct QueueTests {
     static func queueEvents(_ events: [EncodedEvent], source: String) -> [[String: Any]] {
         events.filter { $0.type == .queueChanged && $0.sourceName == source && $0.subject == "queue:SUPPORT" }
-            .compactMap { (try? JSONSerialization.jsonObject(with: Data($0.json)) as? [String: Any])?["data"] as? [String: Any] }
+            .map(\.data)
     }
 
     @Test func bothSourcesTellTheQueueAndTheDatabaseAlsoItsOldestWait() async throws {
@@ -46,7 +46,7 @@ import VicinotifyCore
         #expect(events.first { $0.type == .queueChanged }?.subject == "queue:SUPPORT")
         // Who can take SUPPORT now: the database source's agents carry their in-groups (the API's do not).
         let login = try #require(events.first { $0.type == .loggedIn && $0.sourceName == "db" })
-        let current = ((try JSONSerialization.jsonObject(with: Data(login.json)) as? [String: Any])?["data"] as? [String: Any])?["current"] as? [String: Any]
+        let current = login.data["current"] as? [String: Any]
         #expect(current?["in_groups"] as? [String] == ["BILLING", "SUPPORT"], "\(current ?? [:])")
         let apiLogin = try #require(events.first { $0.type == .loggedIn && $0.sourceName == "api" })
         #expect(!String(decoding: apiLogin.json, as: UTF8.self).contains("in_groups"))
@@ -112,9 +112,9 @@ import VicinotifyCore
         await sim.stop()
         let alerts = await sink.events.filter { $0.type == .queueThresholdExceeded || $0.type == .queueThresholdCleared }
         #expect(alerts.map(\.type) == [.queueThresholdExceeded, .queueThresholdCleared])
-        let data = (try JSONSerialization.jsonObject(with: Data(alerts[0].json)) as? [String: Any])?["data"] as? [String: Any]
-        #expect(data?["rule"] as? String == "backlog" && data?["condition"] as? String == "calls_waiting >= 3")
-        #expect((data?["current"] as? [String: Any])?["calls_waiting"] as? Int == 4)
+        let data = alerts[0].data
+        #expect(data["rule"] as? String == "backlog" && data["condition"] as? String == "calls_waiting >= 3")
+        #expect((data["current"] as? [String: Any])?["calls_waiting"] as? Int == 4)
         #expect(alerts[0].subject == "queue:SUPPORT")
     }
 }

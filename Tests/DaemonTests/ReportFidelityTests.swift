@@ -24,10 +24,6 @@ import VicinotifyCore
         return await sink.events.filter { $0.subject == "agent001" }
     }
 
-    static func data(_ e: EncodedEvent) -> [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: Data(e.json))) as? [String: Any])?["data"] as? [String: Any] ?? [:]
-    }
-
     /// Sets `fields` and waits for agent001's next event.
     static func step(_ sim: RunningSimulator, _ sink: RecordingSink, _ fields: [String: Any]) async throws {
         let before = await sink.events.filter { $0.subject == "agent001" }.count
@@ -41,7 +37,7 @@ import VicinotifyCore
             try await Self.step(sim, sink, ["session_id": "8600099"])  // Leave 3-Way Call: a new room, still on the call
         }
         #expect(events.map(\.type) == [.loggedIn, .statusChanged, .updated])
-        #expect(Self.data(events[2])["changed"] as? [String] == ["session_id"])
+        #expect(events[2].data["changed"] as? [String] == ["session_id"])
     }
 
     @Test func theReportsClockRunsFromTheCallAndThePauseBesideOurs() async throws {
@@ -52,7 +48,7 @@ import VicinotifyCore
             try await Self.step(sim, sink, ["status": "PAUSED", "pause_code": "", "lead_id": 0, "callerid": ""])
             try await Self.step(sim, sink, ["pause_code": "BREAK"])
         }
-        let d = events.map(Self.data)
+        let d = events.map(\.data)
         #expect(events.map(\.type) == [.loggedIn, .statusChanged, .statusChanged, .statusChanged, .statusChanged, .statusChanged])
         let callStart = try #require(d[1]["state_since"] as? String)
         #expect(d[2]["state_since"] as? String == callStart, "PARK counts from the call's start")
@@ -69,10 +65,10 @@ import VicinotifyCore
             try await Self.step(sim, sink, ["status": "INCALL", "lead_id": 9, "callerid": "J1124193007000004004"])
             try await Self.step(sim, sink, ["status": "PAUSED", "pause_code": "LOGIN"])  // DISPO after the first call
         }
-        let inCall = try #require(Self.data(events[1])["current"] as? [String: Any])
+        let inCall = try #require(events[1].data["current"] as? [String: Any])
         #expect(inCall["call_type_hint"] as? String == "inbound", "a closer transfer: the report's I")
         #expect(inCall["call_type"] == nil, "the API cannot know the report's letter")
-        let dispo = try #require(Self.data(events[2])["current"] as? [String: Any])
+        let dispo = try #require(events[2].data["current"] as? [String: Any])
         #expect(dispo["sub_status"] as? String == "DISPO")
         #expect(dispo["pause_code"] as? String == "", "the report shows no pause code in DISPO")
     }

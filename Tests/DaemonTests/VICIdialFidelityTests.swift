@@ -71,10 +71,6 @@ import VicinotifyCore
         }
     }
 
-    func data(_ e: EncodedEvent) -> [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: Data(e.json))) as? [String: Any])?["data"] as? [String: Any] ?? [:]
-    }
-
     /// Polls pass (three more `logged_in_agents` requests) and the sink still holds `count` events.
     func quietFor3Polls(_ sim: RunningSimulator, _ sink: RecordingSink, count: Int) async throws {
         let now = try await sim.requests("logged_in_agents")
@@ -100,8 +96,8 @@ import VicinotifyCore
         let move = try #require(await sink.events.last)
         #expect(move.subject == "agent002")
         #expect(move.type == .updated)
-        #expect(data(move)["changed"] as? [String] == [field])
-        #expect((data(move)["current"] as? [String: Any])?[field] as? String == away)
+        #expect(move.data["changed"] as? [String] == [field])
+        #expect((move.data["current"] as? [String: Any])?[field] as? String == away)
         try await quietFor3Polls(sim, sink, count: 4)
 
         try await sim.set("agent002", [field: filter == "campaign" ? "SALES" : "AGENTS"])
@@ -166,12 +162,12 @@ import VicinotifyCore
         #expect(events[1].sequence + 1 == events[2].sequence, "in the same poll, logout first")
         var last: [String: Any]? = nil
         for e in events {
-            let d = data(e)
+            let d = e.data
             if let last { #expect(NSDictionary(dictionary: last).isEqual(d["previous"] as? [String: Any] ?? [:])) }
             else { #expect(d["previous"] is NSNull) }
             last = d["current"] as? [String: Any]
         }
-        #expect((data(events[0])["current"] as? [String: Any])?["call_type_hint"] as? String == "auto")
+        #expect((events[0].data["current"] as? [String: Any])?["call_type_hint"] as? String == "auto")
         await sim.stop()
     }
 }

@@ -88,6 +88,13 @@ public final class CountingSink: EventSink {
     }
 }
 
+extension EncodedEvent {
+    /// The event's `data`, decoded.
+    public var data: [String: Any] {
+        ((try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any])?["data"] as? [String: Any] ?? [:]
+    }
+}
+
 extension Array where Element == EncodedEvent {
     /// The events decoded as JSON objects.
     public var jsonObjects: [[String: Any]] {

@@ -45,13 +45,7 @@ public struct VICIdialTestDatabase: Sendable {
     public let client: MariaDBClient
 
     /// Runs each `;`-terminated statement of `sql` (comment lines skipped).
-    public func run(_ sql: String) async throws {
-        let text = sql.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }.joined(separator: "\n")
-        for statement in text.components(separatedBy: ";\n") + [] {
-            let s = statement.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
-            if !s.isEmpty { _ = try await client.query(s) }
-        }
-    }
+    public func run(_ sql: String) async throws { try await client.run(script: sql) }
 
     public func drop() async {
         _ = try? await client.query("DROP DATABASE \(name)")
