@@ -42,7 +42,16 @@ CREATE TABLE parked_channels (
 ) ENGINE=MEMORY;
 CREATE TABLE vicidial_inbound_groups (
   group_id VARCHAR(20) PRIMARY KEY, group_name VARCHAR(30), active ENUM('Y','N') DEFAULT 'Y', queue_priority TINYINT(2) DEFAULT 0,
-  user_group VARCHAR(20) DEFAULT '---ALL---'
+  user_group VARCHAR(20) DEFAULT '---ALL---', answer_sec_pct_rt_stat_one SMALLINT(5) UNSIGNED DEFAULT 20,
+  answer_sec_pct_rt_stat_two SMALLINT(5) UNSIGNED DEFAULT 30
+) ENGINE=MyISAM;
+CREATE TABLE vicidial_campaign_stats (
+  campaign_id VARCHAR(20) PRIMARY KEY, update_time TIMESTAMP DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  dialable_leads INT(9) UNSIGNED DEFAULT 0, calls_today INT(9) UNSIGNED DEFAULT 0, answers_today INT(9) UNSIGNED DEFAULT 0,
+  drops_today DOUBLE(12,3) UNSIGNED DEFAULT 0, drops_today_pct VARCHAR(6) DEFAULT '0', drops_answers_today_pct VARCHAR(6) DEFAULT '0',
+  hold_sec_stat_one MEDIUMINT(8) UNSIGNED DEFAULT 0, hold_sec_stat_two MEDIUMINT(8) UNSIGNED DEFAULT 0,
+  agent_non_pause_sec MEDIUMINT(8) UNSIGNED DEFAULT 0, hold_sec_answer_calls MEDIUMINT(8) UNSIGNED DEFAULT 0,
+  hold_sec_drop_calls MEDIUMINT(8) UNSIGNED DEFAULT 0, hold_sec_queue_calls MEDIUMINT(8) UNSIGNED DEFAULT 0
 ) ENGINE=MyISAM;
 CREATE TABLE vicidial_campaigns (
   campaign_id VARCHAR(8) PRIMARY KEY, campaign_name VARCHAR(40), active ENUM('Y','N') DEFAULT 'Y', closer_campaigns TEXT,

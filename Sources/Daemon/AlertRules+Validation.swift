@@ -1,3 +1,4 @@
+import Foundation
 import ConfigValidation
 import VicinotifyCore
 
@@ -52,8 +53,9 @@ extension JSONValidator {
 
     /// A rule on queues: `queues` (ids, or `[]` for all), exactly one condition, and `for`.
     mutating func queueRule(_ item: [String: Any], _ p: String, name: String, sources: Set<String>) -> QueueRule? {
-        let conditions = ["calls_waiting_at_least", "oldest_wait_longer_than", "ready_agents_at_most"]
-        guard let d = object(item, p, allowed: ["name", "queues", "sources", "for"] + conditions) else { return nil }
+        let conditions = ["calls_waiting_at_least", "oldest_wait_longer_than", "ready_agents_at_most", "drop_percent_at_least",
+                          "service_level_below"]
+        guard let d = object(item, p, allowed: ["name", "queues", "sources", "for", "min_calls"] + conditions) else { return nil }
         let before = problems.count
         let queues = strings(d, "queues", p)
         let ruleSources = strings(d, "sources", p)
@@ -67,7 +69,18 @@ extension JSONValidator {
         switch given[0] {
         case "calls_waiting_at_least": condition = .callsWaitingAtLeast(int(d, given[0], p, default: 1, range: 1...100_000))
         case "oldest_wait_longer_than": condition = .oldestWaitLongerThan(duration(d, given[0], p, default: 60, range: 1...86_400))
+        case "drop_percent_at_least", "service_level_below":
+            let minCalls = int(d, "min_calls", p, default: 10, range: 0...1_000_000)
+            let percent = (d[given[0]] as? NSNumber).map(\.doubleValue) ?? -1
+            if !(percent > 0 && percent <= 100) || JSONValidator.isBoolean(d[given[0]]!) {
+                problem(p + "." + given[0], "expected a percentage above 0 and at most 100")
+            }
+            condition = given[0] == "drop_percent_at_least" ? .dropPercentAtLeast(percent, minCalls: minCalls)
+                                                          : .serviceLevelBelow(percent, minCalls: minCalls)
         default: condition = .readyAgentsAtMostWhileWaiting(int(d, given[0], p, default: 0, range: 0...100_000))
+        }
+        if d["min_calls"] != nil, !["drop_percent_at_least", "service_level_below"].contains(given[0]) {
+            problem(p + ".min_calls", "only for drop_percent_at_least and service_level_below")
         }
         let holdFor = duration(d, "for", p, default: 0, range: 0...86_400)
         guard problems.count == before else { return nil }

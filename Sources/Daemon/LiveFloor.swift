@@ -109,7 +109,7 @@ public final class LiveFloor: Sendable {
     }
 
     /// `GET /v1/queues`: each watched queue's figures as last read, and the journal position. A reader
-    /// scoped to campaigns sees those campaigns' outbound queues only.
+    /// scoped to campaigns sees their outbound queues and the in-groups they take.
     public func queues(sources: [String] = [], campaigns: [String]? = nil, now: Timestamp = .now()) -> [UInt8] {
         let s = state.withLock { $0 }
         var w = JSONWriter()
@@ -117,11 +117,12 @@ public final class LiveFloor: Sendable {
         w.raw(",\"time\":\""); now.appendRFC3339(to: &w.bytes); w.raw("\",\"queues\":[")
         var first = true
         for name in s.sources.keys.sorted() where sources.isEmpty || sources.contains(name) {
-            for q in s.sources[name]!.queues where campaigns.map({ q.kind == .campaign && $0.contains(q.queue) }) ?? true {
+            for q in s.sources[name]!.queues where campaigns.map({ c in q.campaigns.contains { c.contains($0) } }) ?? true {
                 w.raw(first ? "{\"source\":" : ",{\"source\":"); w.string(name)
                 w.raw(",\"queue\":"); w.string(q.queue)
                 w.raw(",\"kind\":"); w.string(q.kind.rawValue)
                 w.raw(",\"name\":"); w.string(q.name)
+                w.raw(",\"campaigns\":"); w.strings(q.campaigns)
                 w.raw(",\"figures\":"); EventEncoder.queue(q, into: &w)
                 w.raw("}")
                 first = false

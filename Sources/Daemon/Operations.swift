@@ -49,7 +49,9 @@ public final class Operations: Sendable {
     /// The Prometheus gauges of each queue, by the figure they show.
     static let queueGauges = [("vicinotify_queue_calls_waiting", "calls_waiting"), ("vicinotify_queue_oldest_wait_seconds", "oldest_wait_seconds"),
                               ("vicinotify_queue_agents_ready", "agents_ready"), ("vicinotify_queue_agents_logged_in", "agents_logged_in"),
-                              ("vicinotify_queue_active_calls", "active_calls")]
+                              ("vicinotify_queue_active_calls", "active_calls"), ("vicinotify_queue_offered_today", "offered"),
+                              ("vicinotify_queue_dropped_today", "dropped"), ("vicinotify_queue_drop_percent", "drop_percent"),
+                              ("vicinotify_queue_service_level_percent", "service_level_percent")]
 
     func record(_ report: PollReport) {
         let source = ("source", report.source)
@@ -61,7 +63,7 @@ public final class Operations: Sendable {
         if let queues = report.queues {
             for (metric, figure) in Self.queueGauges {
                 metrics.replace(metric, matching: source, with: queues.compactMap { q in
-                    q.figures.first { $0.name == figure }?.value.map { ([source, ("queue", q.queue)], Double($0)) }
+                    q.value(of: figure).map { ([source, ("queue", q.queue)], $0) }
                 })
             }
         }

@@ -5,10 +5,18 @@ import VICIdial
 extension JSONValidator {
     /// A source's `queues` block: `{"in_groups": ["SUPPORT", …] | "all", "min_interval": "5s"}`.
     mutating func queues(_ d: [String: Any], _ p: String, database: Bool) -> QueueSelection? {
-        guard d["queues"] != nil, let q = object(d["queues"], p + ".queues", allowed: ["in_groups", "min_interval", "interval"]) else { return nil }
+        guard d["queues"] != nil,
+              let q = object(d["queues"], p + ".queues", allowed: ["in_groups", "min_interval", "interval", "campaigns"]) else { return nil }
         let path = p + ".queues.in_groups"
         var selection = QueueSelection(minInterval: duration(q, "min_interval", p + ".queues", default: 5, range: 0...3600),
                                        interval: duration(q, "interval", p + ".queues", default: 0, range: 0...3600))
+        if let c = q["campaigns"] {
+            if let map = c as? [String: Any] {
+                for key in map.keys.sorted() where !key.hasPrefix("//") { selection.campaigns[key] = strings(map, key, p + ".queues.campaigns") }
+            } else {
+                problem(p + ".queues.campaigns", "expected an object: each in-group's campaigns, {\"SUPPORT\": [\"INBOUND\"]}")
+            }
+        }
         if q["in_groups"] as? String == "all" {
             if database { selection.all = true } else {
                 problem(path, "\"all\" needs a database source: the API asks in_group_status one in-group at a time, so list them")
@@ -16,6 +24,7 @@ extension JSONValidator {
         } else {
             selection.inGroups = strings(q, "in_groups", p + ".queues")
             if selection.inGroups.isEmpty { problem(path, "list the in-groups (or campaigns) to watch") }
+            if !database && q["interval"] == nil { selection.interval = QueueSelection.apiDefaultInterval(inGroups: selection.inGroups.count) }
         }
         return selection
     }

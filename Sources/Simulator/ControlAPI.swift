@@ -50,16 +50,26 @@ enum ControlAPI {
             floor.version += 1
             return ok(["user": user])
         case ("POST", "queues", 3):
-            // {"waiting": N, "oldest_wait": S}: N calls waiting, the oldest S seconds, the rest arriving since.
+            // {"waiting": N, "oldest_wait": S}: N calls waiting, the oldest S seconds, the rest arriving since
+            // (new ones are offered, fewer ones hung up); {"answer": K}: ready agents take the K oldest;
+            // {"drop": K}: the K oldest hang up.
             let id = parts[2].removingPercentEncoding ?? parts[2]
             var q = floor.queues[id] ?? SimQueue(id: id, name: json["name"] as? String ?? id)
-            let n = (json["waiting"] as? NSNumber)?.intValue ?? 0
-            let oldest = (json["oldest_wait"] as? NSNumber)?.doubleValue ?? 0
             let now = Date().addingTimeInterval(floor.clockOffset)
-            q.waiting = (0..<max(0, n)).map { now.addingTimeInterval(-oldest * Double(n - $0) / Double(max(1, n))) }
+            if let n = (json["waiting"] as? NSNumber)?.intValue {
+                let oldest = (json["oldest_wait"] as? NSNumber)?.doubleValue ?? 0
+                let before = q.waiting.count
+                q.waiting = (0..<max(0, n)).map { now.addingTimeInterval(-oldest * Double(n - $0) / Double(max(1, n))) }
+                q.offered += max(0, q.waiting.count - before)
+                q.dropped += max(0, before - q.waiting.count)
+            }
+            for _ in 0..<min((json["answer"] as? NSNumber)?.intValue ?? 0, q.waiting.count) {
+                guard floor.answerQueued(&q, now: now) else { return error(409, "no ready agent to answer \(id)'s call") }
+            }
+            q.dropOldest((json["drop"] as? NSNumber)?.intValue ?? 0)
             floor.queues[id] = q
             floor.version += 1
-            return ok(["queue": id, "waiting": q.waiting.count])
+            return ok(["queue": id, "waiting": q.waiting.count, "offered": q.offered, "answered": q.answered, "dropped": q.dropped])
         case ("POST", "tick", 2):
             let count = (json["count"] as? NSNumber)?.intValue ?? 1
             var changed = 0

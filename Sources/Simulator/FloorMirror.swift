@@ -25,7 +25,7 @@ actor FloorMirror {
 
     static let tables = ["vicidial_live_agents", "vicidial_users", "vicidial_agent_log", "vicidial_auto_calls", "parked_channels",
                          "vicidial_live_chats", "vicidial_chat_log", "vicidial_inbound_groups", "vicidial_live_inbound_agents",
-                         "vicidial_campaigns"]
+                         "vicidial_campaigns", "vicidial_campaign_stats"]
 
     /// Writes `agents` (the logged-in rows) if the floor's `version` moved since the last sync.
     func sync(_ agents: [SimAgent], users: [SimAgent], queues: [SimQueue] = [], version: Int, now: Date = Date()) async throws {
@@ -59,9 +59,11 @@ actor FloorMirror {
                 calls.append("(\(q(queue.id)), 'LIVE', 0, '', \(q(callerID)), '', FROM_UNIXTIME(\(Int(arrival.timeIntervalSince1970))), 'IN')")
             }
         }
-        let groups = queues.map { "(\(q($0.id)), \(q($0.name)))" }
+        let groups = queues.map { "(\(q($0.id)), \(q($0.name)), \(Int(SimQueue.serviceLevelSeconds)))" }
+        let stats = queues.map { "(\(q($0.id)), \($0.offered), \($0.answered), \($0.dropped), \($0.answeredWithinServiceLevel))" }
+        let closers = q(queues.map(\.id).sorted().map { $0 + " " }.joined() + "-")
         let members = queues.flatMap { g in seen.sorted().map { "(\(q($0)), \(q(g.id)))" } }
-        let campaigns = Set(agents.map(\.campaignID)).sorted().map { "(\(q($0)), \(q($0 + " campaign")))" }
+        let campaigns = Set(agents.map(\.campaignID)).sorted().map { "(\(q($0)), \(q($0 + " campaign")), \(closers))" }
         let userRows = users.map { "(\(q($0.user)), \(q($0.fullName)), \(q($0.userGroup)), \($0.userLevel), 'sim')" }
         let logRows = agents.filter { memory[$0.user] != nil }.map { "(\(memory[$0.user]!.liveAgentID), \(q($0.user)), \(q($0.pauseCode)))" }
         var statements = ["LOCK TABLES " + Self.tables.map { "\($0) WRITE" }.joined(separator: ", ")]
@@ -75,9 +77,10 @@ actor FloorMirror {
         insert("INSERT INTO parked_channels (channel, server_ip, channel_group, parked_time)", parked)
         insert("INSERT INTO vicidial_live_chats (chat_id, chat_creator, lead_id, chat_start_time)", chats)
         insert("INSERT INTO vicidial_chat_log (chat_id, message)", chatLog)
-        insert("INSERT INTO vicidial_inbound_groups (group_id, group_name)", groups)
+        insert("INSERT INTO vicidial_inbound_groups (group_id, group_name, answer_sec_pct_rt_stat_one)", groups)
+        insert("INSERT INTO vicidial_campaign_stats (campaign_id, calls_today, answers_today, drops_today, hold_sec_stat_one)", stats)
         insert("INSERT INTO vicidial_live_inbound_agents (user, group_id)", members)
-        insert("INSERT INTO vicidial_campaigns (campaign_id, campaign_name)", campaigns)
+        insert("INSERT INTO vicidial_campaigns (campaign_id, campaign_name, closer_campaigns)", campaigns)
         statements.append("UNLOCK TABLES")
         do {
             for s in statements { _ = try await client.query(s) }

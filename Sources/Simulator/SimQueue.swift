@@ -7,8 +7,14 @@ struct SimQueue: Sendable {
     var name: String
     /// When each waiting call arrived, oldest first.
     var waiting: [Date] = []
+    /// Today's figures, as VICIdial keeps them in `vicidial_campaign_stats`.
+    var offered = 0
     var answered = 0
     var dropped = 0
+    /// Answered within `serviceLevelSeconds` of arriving (`hold_sec_stat_one`).
+    var answeredWithinServiceLevel = 0
+    /// `vicidial_inbound_groups.answer_sec_pct_rt_stat_one`, VICIdial's default.
+    static let serviceLevelSeconds: TimeInterval = 20
 
     static let columns = ["ingroups", "total_calls", "calls_waiting", "agents_logged_in", "agents_in_calls", "agents_waiting",
                           "agents_paused", "agents_in_dispo", "agents_in_dial"]
@@ -29,6 +35,26 @@ struct SimQueue: Sendable {
         return [ids, String(waiting + inbound), String(waiting), String(agents.count), String(inCalls), String(ready), String(paused),
                 String(dispo), String(dial)].joined(separator: d) + "\n"
     }
+
+    /// A call arrives and waits.
+    mutating func arrive(at time: Date) {
+        waiting.append(time)
+        offered += 1
+    }
+
+    /// The oldest waiting call goes to an agent.
+    mutating func answerOldest(at now: Date) {
+        let arrived = waiting.removeFirst()
+        answered += 1
+        if now.timeIntervalSince(arrived) <= Self.serviceLevelSeconds { answeredWithinServiceLevel += 1 }
+    }
+
+    /// The oldest `count` waiting calls hang up.
+    mutating func dropOldest(_ count: Int) {
+        let n = min(count, waiting.count)
+        waiting.removeFirst(n)
+        dropped += n
+    }
 }
 
 extension Floor {
@@ -37,20 +63,23 @@ extension Floor {
         var changed = 0
         for id in queues.keys.sorted() {
             var q = queues[id]!
-            if model.callArrives() { q.waiting.append(now); changed += 1 }
+            if model.callArrives() { q.arrive(at: now); changed += 1 }
             let before = q.waiting.count
             q.waiting.removeAll { now.timeIntervalSince($0) > SimQueue.patience }
             q.dropped += before - q.waiting.count
-            if !q.waiting.isEmpty, let i = slots.firstIndex(where: { $0?.status == "READY" && $0?.ringing == false }), var a = slots[i] {
-                model.answerQueued(&a)
-                slots[i] = a
-                users[a.user] = a
-                q.waiting.removeFirst()
-                q.answered += 1
-                changed += 1
-            }
+            if !q.waiting.isEmpty, answerQueued(&q, now: now) { changed += 1 }
             queues[id] = q
         }
         return changed
+    }
+
+    /// A ready agent (not ringing) takes `q`'s oldest waiting call; false when none is ready.
+    mutating func answerQueued(_ q: inout SimQueue, now: Date) -> Bool {
+        guard let i = slots.firstIndex(where: { $0?.status == "READY" && $0?.ringing == false }), var a = slots[i] else { return false }
+        model.answerQueued(&a)
+        slots[i] = a
+        users[a.user] = a
+        q.answerOldest(at: now)
+        return true
     }
 }

@@ -55,7 +55,7 @@ public final class VICIdialClient: Sendable {
                 ResponseParser.inGroupStatus($0, queue: queue, kind: .inGroup, delimiter: source.stage.delimiter, password: source.password)
             }
             switch answer {
-            case .success(let q): queues.append(q)
+            case .success(let q): queues.append(selection.scoped(q))
             case .failure(let f):
                 snapshot.queueFailure = PollFailure(f.reason, "in_group_status \(queue): \(f.message)")
                 return .success(snapshot)

@@ -49,8 +49,9 @@ public final class DatabaseFloorReader: FloorReader {
             if let selection = source.queues, queuesRead.due(selection) {
                 do {
                     let calls = try await client.query(QueueQuery.calls), agents = try await client.query(QueueQuery.agents)
-                    switch QueueQuery.queues(calls: calls, agents: agents, selection: selection) {
-                    case .success(let queues): snapshot.queues = queues
+                    let today = try await client.query(QueueQuery.today)
+                    switch QueueQuery.queues(calls: calls, agents: agents, today: today, selection: selection) {
+                    case .success(let queues): snapshot.queues = queues.map(selection.scoped)
                     case .failure(let f): snapshot.queueFailure = f
                     }
                 } catch {

@@ -99,7 +99,10 @@ enum FloorQuery {
 
     /// The columns read, with those of the queue statements when the source watches queues.
     static func columns(queues: Bool) -> [String: [String]] {
-        queues ? columns.merging(["vicidial_live_inbound_agents": ["user", "group_id"], "vicidial_campaigns": ["campaign_id", "campaign_name"],
+        queues ? columns.merging(["vicidial_live_inbound_agents": ["user", "group_id"],
+                                  "vicidial_campaigns": ["campaign_id", "campaign_name", "closer_campaigns"],
+                                  "vicidial_inbound_groups": ["group_id", "group_name", "answer_sec_pct_rt_stat_one"],
+                                  "vicidial_campaign_stats": ["campaign_id", "calls_today", "answers_today", "drops_today", "hold_sec_stat_one"],
                                   "vicidial_auto_calls": ["auto_call_id", "campaign_id", "callerid", "uniqueid", "channel", "status",
                                                           "call_time", "call_type", "queue_priority", "agent_only"]]) { _, b in b } : columns
     }

@@ -40,10 +40,38 @@ enum QueueQuery {
         GROUP BY c.campaign_id, c.campaign_name
         """
 
-    /// The selected queues' figures from the two answers (`calls`, `agents`); a selected queue VICIdial
-    /// does not know is a failure naming it.
-    static func queues(calls: MariaDBResult, agents: MariaDBResult, selection: QueueSelection) -> Result<[QueueState], PollFailure> {
-        let c = DatabaseRow.Columns(calls), a = DatabaseRow.Columns(agents)
+    /// Today's figures per in-group and campaign (`vicidial_campaign_stats`, which VICIdial's AST_VDadapt.pl
+    /// keeps, with the in-group's service-level threshold as the real-time report reads them), and which
+    /// in-groups each campaign takes (`closer_campaigns`: space-separated, ending in " -"). A stats row is an
+    /// in-group's when an in-group has its id, else a campaign's.
+    static let today = """
+        SELECT IF(ig.group_id IS NULL, 'OUT', 'IN') AS row_type, s.campaign_id AS queue, s.calls_today, s.answers_today, ROUND(s.drops_today) AS drops_today,
+          s.hold_sec_stat_one, COALESCE(ig.answer_sec_pct_rt_stat_one, 20) AS service_level_seconds, '' AS closer_campaigns
+        FROM vicidial_campaign_stats s
+        LEFT JOIN vicidial_inbound_groups ig ON ig.group_id = s.campaign_id
+        UNION ALL
+        SELECT 'CAMPAIGN', campaign_id, 0, 0, 0, 0, 0, COALESCE(closer_campaigns, '') FROM vicidial_campaigns
+        """
+
+    /// The selected queues' figures from the three answers (`calls`, `agents`, `today`); a selected queue
+    /// VICIdial does not know is a failure naming it.
+    static func queues(calls: MariaDBResult, agents: MariaDBResult, today: MariaDBResult,
+                       selection: QueueSelection) -> Result<[QueueState], PollFailure> {
+        let c = DatabaseRow.Columns(calls), a = DatabaseRow.Columns(agents), t = DatabaseRow.Columns(today)
+        var stats: [String: QueueToday] = [:], takers: [String: [String]] = [:]
+        for row in today.rows {
+            let id = t.text(row, "queue")
+            func n(_ name: String) -> Int { Int(t.int(row, name) ?? 0) }
+            let type = t.text(row, "row_type")
+            if type != "CAMPAIGN" {
+                stats[type + ":" + id] = QueueToday(offered: n("calls_today"), answered: n("answers_today"), dropped: n("drops_today"),
+                                       answeredWithinServiceLevel: n("hold_sec_stat_one"), serviceLevelSeconds: n("service_level_seconds"))
+            } else {
+                for group in t.text(row, "closer_campaigns").split(separator: " ") where group != "-" {
+                    takers[String(group), default: []].append(id)
+                }
+            }
+        }
         struct Calls { var active = 0, ringing = 0, waiting = 0; var oldest: Int? }
         var byQueue: [String: Calls] = [:]
         for row in calls.rows {
@@ -67,7 +95,8 @@ enum QueueQuery {
             func n(_ name: String) -> Int? { a.int(row, name).map { Int($0) } }
             out.append(QueueState(queue: id, kind: type == "IN" ? .inGroup : .campaign, name: a.text(row, "name"), callsWaiting: f.waiting,
                                   oldestWaitSeconds: f.oldest, activeCalls: f.active, ringing: f.ringing, agentsLoggedIn: n("logged_in"),
-                                  agentsReady: n("ready"), agentsInCall: n("in_call"), agentsPaused: n("paused"), agentsInDispo: n("in_dispo")))
+                                  agentsReady: n("ready"), agentsInCall: n("in_call"), agentsPaused: n("paused"), agentsInDispo: n("in_dispo"),
+                                  today: stats[type + ":" + id], campaigns: type == "IN" ? (takers[id] ?? []).sorted() : [id]))
         }
         let unknown = selection.inGroups.filter { !known.contains($0) }
         guard unknown.isEmpty else {

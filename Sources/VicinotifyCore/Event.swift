@@ -29,6 +29,14 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
         default: true
         }
     }
+
+    /// Whether the event is about a queue (`vicidial.queue.*`).
+    public var isQueueEvent: Bool {
+        switch self {
+        case .queueChanged, .queueThresholdExceeded, .queueThresholdCleared: true
+        default: false
+        }
+    }
 }
 
 /// One agent's change between two consecutive snapshots of a source.
@@ -123,10 +131,10 @@ public struct Event: Sendable {
     }
 
     /// The agent's campaign and user group (the current one, or the last known for `logged_out`); a
-    /// campaign's queue has its campaign.
+    /// queue's campaigns, space-separated (VICIdial's ids have no spaces).
     public var campaignID: String? {
-        if case .queue(let q) = payload { return q.current.kind == .campaign ? q.current.queue : nil }
-        if case .queueAlert(let a) = payload { return a.queue.kind == .campaign ? a.queue.queue : nil }
+        if case .queue(let q) = payload { return q.current.campaigns.joined(separator: " ") }
+        if case .queueAlert(let a) = payload { return a.queue.campaigns.joined(separator: " ") }
         return change.flatMap { ($0.current ?? $0.previous)?.campaignID }
     }
     public var userGroup: String? { change.flatMap { ($0.current ?? $0.previous)?.userGroup } }

@@ -83,6 +83,7 @@ public enum EventEncoder {
         w.raw("{\"queue\":"); w.string(c.current.queue)
         w.raw(",\"kind\":"); w.string(c.current.kind.rawValue)
         w.raw(",\"name\":"); w.string(c.current.name)
+        w.raw(",\"campaigns\":"); w.strings(c.current.campaigns)
         w.raw(",\"previous\":"); queue(c.previous, into: &w)
         w.raw(",\"current\":"); queue(c.current, into: &w)
         w.raw(",\"changed\":"); w.strings(c.changed.lazy)
@@ -93,6 +94,7 @@ public enum EventEncoder {
         w.raw("{\"queue\":"); w.string(a.queue.queue)
         w.raw(",\"kind\":"); w.string(a.queue.kind.rawValue)
         w.raw(",\"name\":"); w.string(a.queue.name)
+        w.raw(",\"campaigns\":"); w.strings(a.queue.campaigns)
         w.raw(",\"rule\":"); w.string(a.rule.name)
         w.raw(",\"condition\":"); w.string(a.rule.condition.text)
         w.raw(",\"for_seconds\":"); w.seconds(a.rule.holdFor)
@@ -109,6 +111,10 @@ public enum EventEncoder {
             w.raw(first ? "{\"" : ",\""); w.raw(name); w.raw("\":")
             if let value { w.int(Int64(value)) } else { w.raw("null") }
             first = false
+        }
+        for (name, value) in q.percentages {
+            w.raw(",\""); w.raw(name); w.raw("\":")
+            if let value { w.seconds(value) } else { w.raw("null") }
         }
         w.raw("}")
     }

@@ -1,7 +1,8 @@
 /// Which events a consumer wants. Every list is "any of"; an empty list allows everything.
 ///
 /// Event types are matched as patterns where `*` stands for any run of characters
-/// (`vicidial.agent.*`). Campaigns, user groups and agents restrict agent events only: source events
+/// (`vicidial.agent.*`). Campaigns, user groups and agents restrict agent events; campaigns also restrict
+/// queue events (a queue passes when one of the campaigns that take it does). Source events
 /// (`vicidial.source.*`) carry none of them and are selected by `types` and `sources` alone.
 public struct EventFilter: Sendable, Equatable {
     public var types: [String]
@@ -40,6 +41,7 @@ public struct EventFilter: Sendable, Equatable {
     public func matches(type: EventType, source: String, campaign: String, userGroup: String, agent: String) -> Bool {
         if !allowsType(type) { return false }
         if !sources.isEmpty, !sources.contains(source) { return false }
+        if type.isQueueEvent { return campaigns.isEmpty || campaign.split(separator: " ").contains { campaigns.contains(String($0)) } }
         guard type.isAgentEvent else { return true }
         if !campaigns.isEmpty, !campaigns.contains(campaign) { return false }
         if !userGroups.isEmpty, !userGroups.contains(userGroup) { return false }

@@ -9,12 +9,20 @@ public struct QueueRule: Sendable, Equatable {
         case oldestWaitLongerThan(Double)
         /// `ready_agents_at_most`, while calls wait.
         case readyAgentsAtMostWhileWaiting(Int)
+        /// `drop_percent_at_least`, once `minCalls` were offered today; never where the source gives no
+        /// today's figures (the API).
+        case dropPercentAtLeast(Double, minCalls: Int)
+        /// `service_level_below` (percent answered within the threshold), once `minCalls` were answered.
+        case serviceLevelBelow(Double, minCalls: Int)
 
         public func holds(for q: QueueState) -> Bool {
             switch self {
             case .callsWaitingAtLeast(let n): q.callsWaiting >= n
             case .oldestWaitLongerThan(let s): q.oldestWaitSeconds.map { Double($0) > s } ?? false
             case .readyAgentsAtMostWhileWaiting(let n): q.callsWaiting > 0 && (q.agentsReady.map { $0 <= n } ?? false)
+            case .dropPercentAtLeast(let p, let min): q.today.map { $0.offered >= min && $0.dropPercent >= p } ?? false
+            case .serviceLevelBelow(let p, let min):
+                q.today.map { t in t.answered >= min && (t.serviceLevelPercent.map { $0 < p } ?? false) } ?? false
             }
         }
 
@@ -24,6 +32,21 @@ public struct QueueRule: Sendable, Equatable {
             case .callsWaitingAtLeast(let n): "calls_waiting >= \(n)"
             case .oldestWaitLongerThan(let s): "oldest_wait > \(ConfigDuration.format(s))"
             case .readyAgentsAtMostWhileWaiting(let n): "agents_ready <= \(n) while calls wait"
+            case .dropPercentAtLeast(let p, _): "drop_percent >= \(Self.number(p))"
+            case .serviceLevelBelow(let p, _): "service_level_percent < \(Self.number(p))"
+            }
+        }
+
+        static func number(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+
+        /// The figure the condition watches, as `/v1/queues` names it (the wallboard colours it).
+        public var figure: String {
+            switch self {
+            case .callsWaitingAtLeast: "calls_waiting"
+            case .oldestWaitLongerThan: "oldest_wait_seconds"
+            case .readyAgentsAtMostWhileWaiting: "agents_ready"
+            case .dropPercentAtLeast: "drop_percent"
+            case .serviceLevelBelow: "service_level_percent"
             }
         }
     }

@@ -25,10 +25,15 @@ public struct QueueState: Sendable, Hashable {
     public var agentsInCall: Int?
     public var agentsPaused: Int?
     public var agentsInDispo: Int?
+    /// Today's offered, answered and dropped calls and service level (the database source only).
+    public var today: QueueToday?
+    /// The campaigns that take this in-group (VICIdial's `closer_campaigns`, or `queues.campaigns` in the
+    /// configuration); a campaign's own queue has itself. A reader scoped to a campaign sees these.
+    public var campaigns: [String]
 
     public init(queue: String, kind: Kind, name: String = "", callsWaiting: Int, oldestWaitSeconds: Int? = nil, activeCalls: Int? = nil,
                 ringing: Int? = nil, agentsLoggedIn: Int? = nil, agentsReady: Int? = nil, agentsInCall: Int? = nil,
-                agentsPaused: Int? = nil, agentsInDispo: Int? = nil) {
+                agentsPaused: Int? = nil, agentsInDispo: Int? = nil, today: QueueToday? = nil, campaigns: [String] = []) {
         self.queue = queue
         self.kind = kind
         self.name = name
@@ -41,6 +46,8 @@ public struct QueueState: Sendable, Hashable {
         self.agentsInCall = agentsInCall
         self.agentsPaused = agentsPaused
         self.agentsInDispo = agentsInDispo
+        self.today = today
+        self.campaigns = kind == .campaign && campaigns.isEmpty ? [queue] : campaigns
     }
 
     /// The event's `subject`: `queue:<in-group>`, or `queue:campaign:<campaign>` (an in-group and a
@@ -51,7 +58,20 @@ public struct QueueState: Sendable, Hashable {
     public var figures: [(name: String, value: Int?)] {
         [("calls_waiting", callsWaiting), ("oldest_wait_seconds", oldestWaitSeconds), ("active_calls", activeCalls), ("ringing", ringing),
          ("agents_logged_in", agentsLoggedIn), ("agents_ready", agentsReady), ("agents_in_call", agentsInCall),
-         ("agents_paused", agentsPaused), ("agents_in_dispo", agentsInDispo)]
+         ("agents_paused", agentsPaused), ("agents_in_dispo", agentsInDispo), ("offered", today?.offered),
+         ("answered", today?.answered), ("dropped", today?.dropped), ("answered_within_service_level", today?.answeredWithinServiceLevel),
+         ("service_level_seconds", today?.serviceLevelSeconds)]
+    }
+
+    /// The percentages by their JSON names (`nil`: the source cannot tell, or no call yet).
+    public var percentages: [(name: String, value: Double?)] {
+        [("drop_percent", today?.dropPercent), ("service_level_percent", today?.serviceLevelPercent)]
+    }
+
+    /// One figure or percentage by its JSON name; `nil` when the source cannot tell.
+    public func value(of name: String) -> Double? {
+        if let f = figures.first(where: { $0.name == name }) { return f.value.map(Double.init) }
+        return percentages.first { $0.name == name }?.value ?? nil
     }
 
     /// The names of the figures that differ from `other`'s, oldest wait aside (it moves every second

@@ -88,7 +88,9 @@ import VicinotifyCore
              "alerts": [{"name": "backlog", "queues": ["SUPPORT"], "calls_waiting_at_least": 5, "for": "30s"},
                         {"name": "two", "queues": [], "calls_waiting_at_least": 5, "ready_agents_at_most": 0},
                         {"name": "none", "queues": []},
-                        {"name": "slow", "queues": [], "oldest_wait_longer_than": "2m", "sources": ["d9"], "colour": 1}]}
+                        {"name": "slow", "queues": [], "oldest_wait_longer_than": "2m", "sources": ["d9"], "colour": 1},
+                        {"name": "drops", "queues": [], "drop_percent_at_least": 130},
+                        {"name": "mins", "queues": [], "calls_waiting_at_least": 2, "min_calls": 5}]}
             """
         do {
             _ = try Configuration.parse(Data(json.utf8), baseDirectory: "/", environment: [:])
@@ -98,15 +100,35 @@ import VicinotifyCore
             #expect(e.problems.contains { $0.hasPrefix("alerts[2]: a queue rule needs exactly one of") })
             #expect(e.problems.contains("alerts[3].sources: 'd9' is not a configured source"))
             #expect(e.problems.contains { $0.hasPrefix("alerts[3].colour: unknown key") })
+            #expect(e.problems.contains("alerts[4].drop_percent_at_least: expected a percentage above 0 and at most 100"))
+            #expect(e.problems.contains("alerts[5].min_calls: only for drop_percent_at_least and service_level_below"))
         } catch {
             Issue.record("\(error)")
         }
         let good = try? Configuration.parse(Data("""
             {"sources": [{"name": "d1", "url": "http://h/x", "user": "u", "password": "p"}],
              "alerts": [{"name": "backlog", "queues": ["SUPPORT"], "calls_waiting_at_least": 5, "for": "30s"},
-                        {"name": "long_break", "status": "PAUSED", "longer_than": "15m"}]}
+                        {"name": "long_break", "status": "PAUSED", "longer_than": "15m"},
+                        {"name": "drops", "queues": [], "drop_percent_at_least": 3.5, "min_calls": 20}]}
             """.utf8), baseDirectory: "/", environment: [:])
-        #expect(good?.queueAlerts == [QueueRule(name: "backlog", queues: ["SUPPORT"], condition: .callsWaitingAtLeast(5), holdFor: 30)])
+        #expect(good?.queueAlerts == [QueueRule(name: "backlog", queues: ["SUPPORT"], condition: .callsWaitingAtLeast(5), holdFor: 30),
+                                      QueueRule(name: "drops", condition: .dropPercentAtLeast(3.5, minCalls: 20))])
         #expect(good?.alerts.map(\.name) == ["long_break"])
+    }
+}
+
+/// A source's `queues` block: the API's default read interval and the campaigns of each in-group.
+@Suite struct QueueConfigurationTests {
+    @Test(arguments: [(1, 0.0), (10, 0), (11, 1.1), (50, 5)])
+    func theAPIReadsAtMostTenInGroupsASecondByDefault(_ count: Int, _ interval: Double) throws {
+        let groups = (0..<count).map { "\"G\($0)\"" }.joined(separator: ",")
+        let config = try Configuration.parse(Data("""
+            {"sources": [{"name": "d1", "url": "http://h/x", "user": "u", "password": "p",
+                          "queues": {"in_groups": [\(groups)], "campaigns": {"G0": ["SALES", "INBOUND"]}}}]}
+            """.utf8), baseDirectory: "/", environment: [:])
+        let q = try #require(config.sources[0].vicidial.queues)
+        #expect(q.interval == interval)
+        #expect(q.campaigns == ["G0": ["SALES", "INBOUND"]])
+        #expect(q.scoped(QueueState(queue: "G0", kind: .inGroup, callsWaiting: 0)).campaigns == ["SALES", "INBOUND"])
     }
 }

@@ -75,10 +75,15 @@ import VicinotifyCore
         await db.drop()
     }
 
-    /// The README's grants: Q1 runs as the read-only user, which cannot read passwords or phone numbers.
+    /// The README's grants: Q1 and the queue statements run as the read-only user, which cannot read
+    /// passwords or phone numbers.
     @Test func theReadOnlyUserOfTheGrantsReadsTheFloorAndNothingSecret() async throws {
-        let reader = DatabaseFloorReader(source: DerivationTests.source("asterisk", user: "vicinotify_ro"))
-        _ = try await reader.poll(known: KnownFloor()).get()
+        var source = DerivationTests.source("asterisk", user: "vicinotify_ro")
+        source.queues = QueueSelection(all: true)
+        let reader = DatabaseFloorReader(source: source)
+        let snapshot = try await reader.poll(known: KnownFloor()).get()
+        #expect(snapshot.queueFailure == nil, "\(snapshot.queueFailure.map(String.init(describing:)) ?? "")")
+        #expect(snapshot.queues != nil)
         let ro = MariaDBClient(TestMariaDB.options(database: "asterisk", user: "vicinotify_ro"))
         for secret in ["SELECT pass FROM vicidial_users", "SELECT phone_number FROM vicidial_auto_calls", "SELECT * FROM vicidial_users",
                        "UPDATE vicidial_live_agents SET status = 'READY'"] {

@@ -16,6 +16,19 @@ import VicinotifyCore
         #expect(EventFilter.glob(pattern, matches: text) == expected)
     }
 
+    /// A queue event passes a campaign scope when one of the campaigns that take the queue is in it.
+    @Test(arguments: [
+        ([String](), "", true), (["SALES"], "SALES INBOUND", true), (["INBOUND"], "SALES INBOUND", true),
+        (["SALES"], "INBOUND", false), (["SALES"], "", false), (["SALES"], "SALESX", false),
+    ] as [([String], String, Bool)])
+    func aQueuePassesWithOneOfItsCampaigns(_ campaigns: [String], _ takers: String, _ passes: Bool) {
+        let filter = EventFilter(campaigns: campaigns)
+        for type in [EventType.queueChanged, .queueThresholdExceeded, .queueThresholdCleared] {
+            #expect(filter.matches(type: type, source: "s", campaign: takers, userGroup: "", agent: "queue:SUPPORT") == passes)
+        }
+        #expect(filter.matches(type: .sourceDown, source: "s", campaign: "", userGroup: "", agent: ""), "source events pass every scope")
+    }
+
     /// A scope sees an agent leave it: the event passes when the previous or the current state is in scope.
     @Test(arguments: [
         (["SALES"], [String](), "SUPPORT", "SALES", "G", "", true),    // moved out of SALES

@@ -9,6 +9,11 @@ import VicinotifyCore
         QueueState(queue: id, kind: .inGroup, callsWaiting: waiting, oldestWaitSeconds: oldest, agentsReady: ready)
     }
 
+    static func day(offered: Int, answered: Int, dropped: Int, within: Int = 0) -> QueueState {
+        QueueState(queue: "SUPPORT", kind: .inGroup, callsWaiting: 0,
+                   today: QueueToday(offered: offered, answered: answered, dropped: dropped, answeredWithinServiceLevel: within))
+    }
+
     struct Row: Sendable, CustomTestStringConvertible {
         var name: String
         var rule: QueueRule
@@ -32,15 +37,22 @@ import VicinotifyCore
         Row(name: "another queue is not watched by a rule on SUPPORT",
             rule: QueueRule(name: "backlog", queues: ["SUPPORT"], condition: .callsWaitingAtLeast(1)),
             polls: [(0, q(5, id: "BILLING"), ""), (1, q(1), "exceeded")]),
+        Row(name: "drop rate, once enough calls came", rule: QueueRule(name: "drops", condition: .dropPercentAtLeast(3, minCalls: 10)),
+            polls: [(0, day(offered: 2, answered: 1, dropped: 1), ""), (1, day(offered: 10, answered: 9, dropped: 1), "exceeded"),
+                    (2, day(offered: 40, answered: 39, dropped: 1), "cleared")]),
+        Row(name: "no today's figures from the API: never holds", rule: QueueRule(name: "drops", condition: .dropPercentAtLeast(1, minCalls: 0)),
+            polls: [(0, q(3), ""), (60, q(3), "")]),
+        Row(name: "service level below 80 %", rule: QueueRule(name: "sl", condition: .serviceLevelBelow(80, minCalls: 5)),
+            polls: [(0, day(offered: 4, answered: 4, dropped: 0, within: 0), ""), (1, day(offered: 5, answered: 5, dropped: 0, within: 3), "exceeded"),
+                    (2, day(offered: 10, answered: 10, dropped: 0, within: 8), "cleared")]),
     ]
 
-    @Test(arguments: rows) func alerts(_ row: Row) {
-        var watch = QueueAlertWatch(source: "dialer", rules: [row.rule])
-        for (at, queue, expected) in row.polls {
-            let out = watch.alerts([queue], at: Self.t0.adding(milliseconds: Int64(at * 1000)))
-            #expect(out.map { $0.exceeded ? "exceeded" : "cleared" } == (expected.isEmpty ? [] : [expected]), "at \(at) s")
-            if let a = out.first, a.exceeded { #expect(a.seconds >= row.rule.holdFor) }
-        }
+    /// Drop % over offered calls, service level over answered ones, to two decimals.
+    @Test(arguments: [(3, 3, 0, 0, 0.0, Optional(0.0)), (4, 3, 1, 1, 25, 33.33), (3, 2, 1, 2, 33.33, 100), (0, 0, 0, 0, 0, nil),
+                      (2, 0, 2, 0, 100, nil)])
+    func todaysPercentages(_ offered: Int, _ answered: Int, _ dropped: Int, _ within: Int, _ drop: Double, _ service: Double?) {
+        let t = QueueToday(offered: offered, answered: answered, dropped: dropped, answeredWithinServiceLevel: within)
+        #expect(t.dropPercent == drop && t.serviceLevelPercent == service, "\(t)")
     }
 
     @Test func aRuleForAnotherSourceIsIgnored() {

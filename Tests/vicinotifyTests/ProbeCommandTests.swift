@@ -49,14 +49,17 @@ import Testing
                          {"name": "db2", "mode": "database", "database": {"user": "ro", "password_env": "VN_UNSET_DB", "host": "h",
                                                                           "socket": "/run/mysqld.sock", "max_lag": "0s", "colour": 1}},
                          {"name": "api", "url": "http://127.0.0.1:9/vicidial/non_agent_api.php", "user": "u", "password": "p",
-                          "queues": {"in_groups": "all"}}]}
+                          "queues": {"in_groups": "all"}},
+                         {"name": "api2", "url": "http://127.0.0.1:9/vicidial/non_agent_api.php", "user": "u", "password": "p",
+                          "queues": {"in_groups": ["SUPPORT"], "campaigns": ["SALES"]}}]}
             """#.utf8).write(to: URL(fileURLWithPath: path))
         let result = try await CommandLineTests.run(["check-config", "--config", path])
         #expect(result.status == 2)
         for line in ["sources[0].url: not used by a database source", "sources[0].database: a database source needs a database block",
                      "sources[1].database.colour: unknown key", "sources[1].database.password_env: environment variable VN_UNSET_DB is not set",
                      "sources[1].database: give host (and port) or socket, not both", "sources[1].database.max_lag:",
-                     "sources[2].queues.in_groups: \"all\" needs a database source"] {
+                     "sources[2].queues.in_groups: \"all\" needs a database source",
+                     "sources[3].queues.campaigns: expected an object: each in-group's campaigns"] {
             #expect(result.stderr.contains(line), "\(line) in \(result.stderr)")
         }
     }
