@@ -74,7 +74,8 @@ let package = Package(
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio"),
                                                 .product(name: "NIOHTTP1", package: "swift-nio")],
-                resources: [.embedInCode("Wallboard/wallboard.html"), .embedInCode("Wallboard/wallboard.js")]),
+                resources: [.embedInCode("Wallboard/wallboard.html"), .embedInCode("Wallboard/wallboard.js"),
+                            .embedInCode("Wallboard/queues.js"), .embedInCode("Wallboard/shift.js")]),
         // The `bench` subcommands and what only they need (libcurl alone, the synthetic floor): not in the product's libraries.
         .target(name: "Benchmarks", dependencies: [
             "CCurl", "CNats", "CurlHTTP", "Daemon", "Delivery", "HandOverTrace", "Journal", "MariaDB", "VICIdialDatabase", "NATS", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",

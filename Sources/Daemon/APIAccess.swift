@@ -37,6 +37,12 @@ public struct APIAccess: Sendable {
             (sources == nil || rule.sources.isEmpty || rule.sources.contains { sources!.contains($0) })
                 && (campaigns == nil || rule.campaigns.isEmpty || rule.campaigns.contains { campaigns!.contains($0) })
         }
+
+        /// A queue rule is shown to a reader who may read one of its sources (the queues it sees are
+        /// scoped by `/v1/queues`).
+        func covers(_ rule: QueueRule) -> Bool {
+            sources == nil || rule.sources.isEmpty || rule.sources.contains { sources!.contains($0) }
+        }
     }
 
     public enum Denial: Error, Equatable {

@@ -24,7 +24,8 @@ public final class Daemon: Sendable {
         self.configuration = configuration
         self.sinks = sinks
         self.logger = logger
-        self.operations = Operations(sources: configuration.sources, alerts: configuration.alerts)
+        self.operations = Operations(sources: configuration.sources, alerts: configuration.alerts,
+                                     queueAlerts: configuration.queueAlerts)
         self.live = LiveFloor(sources: configuration.sources.map(\.vicidial.name),
                               eventSources: Dictionary(configuration.sources.map { ($0.vicidial.name, $0.eventSource) }) { a, _ in a })
         let perHost = configuration.sources.map(\.vicidial.concurrency).max() ?? 4

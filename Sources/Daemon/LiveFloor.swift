@@ -168,7 +168,9 @@ public final class LiveFloor: Sendable {
         w.raw(",\"state_since\":")
         if let t = row.stateSince { w.raw("\""); t.appendRFC3339(to: &w.bytes); w.raw("\"") } else { w.raw("null") }
         w.raw(",\"state_seconds\":"); w.seconds(max(0, now.seconds(since: row.since)))
-        w.raw(row.sinceKnown ? "}" : ",\"state_seconds_at_least\":true}")
+        if !row.sinceKnown { w.raw(",\"state_seconds_at_least\":true") }
+        w.raw(",\"shift\":"); ShiftJSON.write(row.shift, now: now, into: &w)
+        w.raw("}")
     }
 }
 

@@ -8,6 +8,7 @@ public final class Operations: Sendable {
     public let metrics = Metrics()
     /// The alert rules, for `/v1/alerts`.
     let alerts: [AlertRule]
+    let queueAlerts: [QueueRule]
     private let readiness: Mutex<Readiness>
 
     private struct Readiness {
@@ -18,8 +19,9 @@ public final class Operations: Sendable {
         var journalWritable = true
     }
 
-    public init(sources: [Configuration.Source], alerts: [AlertRule] = []) {
+    public init(sources: [Configuration.Source], alerts: [AlertRule] = [], queueAlerts: [QueueRule] = []) {
         self.alerts = alerts
+        self.queueAlerts = queueAlerts
         readiness = Mutex(Readiness(intervals: Dictionary(uniqueKeysWithValues: sources.map {
             ($0.vicidial.name, 3 * $0.vicidial.interval + $0.vicidial.timeout)
         })))

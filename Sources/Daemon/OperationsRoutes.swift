@@ -38,8 +38,9 @@ extension Operations {
             let body = live.queues(sources: context.sources, campaigns: context.scope.campaigns)
             return .init(status: 200, contentType: "application/json", body: String(decoding: body, as: UTF8.self))
         }
-        router.add("/v1/alerts", v1) { [alerts] context in
-            .init(status: 200, contentType: "application/json", body: Wallboard.alerts(alerts.filter { context.scope.covers($0) }))
+        router.add("/v1/alerts", v1) { [alerts, queueAlerts] context in
+            .init(status: 200, contentType: "application/json",
+                  body: Wallboard.alerts(alerts.filter { context.scope.covers($0) }, queueRules: queueAlerts.filter { context.scope.covers($0) }))
         }
         router.add("/v1/events", v1) { context in
             var filter = EventStream.filter(context.query)

@@ -8,8 +8,8 @@ extension JSONValidator {
         guard d["queues"] != nil,
               let q = object(d["queues"], p + ".queues", allowed: ["in_groups", "min_interval", "interval", "campaigns"]) else { return nil }
         let path = p + ".queues.in_groups"
-        var selection = QueueSelection(minInterval: duration(q, "min_interval", p + ".queues", default: 5, range: 0...3600),
-                                       interval: duration(q, "interval", p + ".queues", default: 0, range: 0...3600))
+        var selection = QueueSelection(minInterval: duration(q, "min_interval", p + ".queues", default: 5, allowZero: true, range: 0...3600),
+                                       interval: duration(q, "interval", p + ".queues", default: 0, allowZero: true, range: 0...3600))
         if let c = q["campaigns"] {
             if let map = c as? [String: Any] {
                 for key in map.keys.sorted() where !key.hasPrefix("//") { selection.campaigns[key] = strings(map, key, p + ".queues.campaigns") }

@@ -10,12 +10,15 @@ public struct ObservedAgent: Sendable, Hashable {
     /// When status, sub-status or pause code last changed, as observed; `nil` when not seen (first poll,
     /// after a gap, after a restart).
     public var statusSince: Timestamp?
+    /// The agent's figures since the login (or since first seen, restored or after a restart).
+    public var shift: ShiftFigures
 
-    public init(state: AgentState, since: Timestamp, sinceKnown: Bool = true, statusSince: Timestamp? = nil) {
+    public init(state: AgentState, since: Timestamp, sinceKnown: Bool = true, statusSince: Timestamp? = nil, shift: ShiftFigures? = nil) {
         self.state = state
         self.since = since
         self.sinceKnown = sinceKnown
         self.statusSince = statusSince
+        self.shift = shift ?? ShiftFigures(state, at: statusSince ?? since, fromLogin: false)
     }
 
     /// The state's start for consumers: `nil` when unknown.
@@ -92,10 +95,11 @@ public struct AgentFloor: Sendable {
     /// gap too), otherwise since this poll.
     private static func observed(_ state: AgentState, at time: Timestamp, afterGap: Bool) -> ObservedAgent {
         let statusSince = afterGap ? nil : time
+        let shift = ShiftFigures(state, at: time, fromLogin: !afterGap)
         if let since = state.reportedSince {
-            return ObservedAgent(state: state, since: min(since, time), sinceKnown: true, statusSince: statusSince)
+            return ObservedAgent(state: state, since: min(since, time), sinceKnown: true, statusSince: statusSince, shift: shift)
         }
-        return ObservedAgent(state: state, since: time, sinceKnown: !afterGap, statusSince: statusSince)
+        return ObservedAgent(state: state, since: time, sinceKnown: !afterGap, statusSince: statusSince, shift: shift)
     }
 
     private func sameRoster(_ current: [AgentState]) -> Bool {
@@ -117,9 +121,11 @@ public struct AgentFloor: Sendable {
             return now
         }
         var now = state.reportedSince == nil && !ReportClock.restarts(from: before.state, to: state)
-            ? ObservedAgent(state: state, since: before.since, sinceKnown: before.sinceKnown)
+            ? ObservedAgent(state: state, since: before.since, sinceKnown: before.sinceKnown, shift: before.shift)
             : observed(state, at: time, afterGap: afterGap)
         now.statusSince = before.state.isSameState(as: state) ? before.statusSince : (afterGap ? nil : time)
+        now.shift = before.shift
+        now.shift.advance(from: before.state, to: state, at: time, afterGap: afterGap)
         let changed = before.state.changedFields(to: state)
         guard !changed.isEmpty else { return now }  // only the report's clock moved: nothing to tell
         changes.append(AgentChange(type: changed.lazy.map(\.eventType).min()!, previous: before.state, current: state,

@@ -52,19 +52,26 @@ struct DemoCommand: AsyncParsableCommand {
                          AlertRule(name: "long_dead", status: "INCALL", subStatus: "DEAD", longerThan: 20),
                          AlertRule(name: "idle_ready", status: "READY", longerThan: 120)]
 
+    /// With the wallboard, the demo watches the simulator's in-groups, with rules that colour its strip.
+    static let queueAlerts = [QueueRule(name: "backlog", condition: .callsWaitingAtLeast(3), holdFor: 10),
+                              QueueRule(name: "nobody_ready", condition: .readyAgentsAtMostWhileWaiting(0), holdFor: 5),
+                              QueueRule(name: "drops", condition: .dropPercentAtLeast(5, minCalls: 10))]
+
     func run() async throws {
         let logger = logging.bootstrap()
         Termination.install(logger: logger)
         let sim = floor.simulator
         let server = try await SimulatorServer.start(sim, logger: logger)
         logger.info("simulated VICIdial listening", metadata: ["url": "\(server.apiURL)", "agents": "\(floor.agents)"])
-        let source = VICIdialSource(name: "demo", url: server.apiURL, user: sim.apiUser, password: sim.apiPassword,
+        var source = VICIdialSource(name: "demo", url: server.apiURL, user: sim.apiUser, password: sim.apiPassword,
                                     interval: interval, timeout: 5)
+        if http != nil { source.queues = QueueSelection(inGroups: ["SUPPORT", "BILLING"]) }
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-demo-\(getpid())").path
         var config = Configuration(stateDirectory: stateDirectory,
                                    sources: [.init(vicidial: source, eventSource: "vicidial://\(source.authority)")])
         config.httpListen = http.flatMap(Configuration.listenAddress)
         config.alerts = Self.alerts
+        if http != nil { config.queueAlerts = Self.queueAlerts }
         let daemon = Daemon(configuration: config, sinks: RunCommand.sinks(for: config, logger: logger), logger: logger)
         let work = Task { _ = try await daemon.run(drainTimeout: 5) }
         if let address = config.httpListen {

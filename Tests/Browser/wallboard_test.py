@@ -79,6 +79,8 @@ def main():
               "alerts": [{"name": "long_break", "status": "PAUSED", "pause_codes": ["BREAK"], "longer_than": "3s"}]}
     if MODE == "functional":
         config["http"]["tokens"] = [{"token": TOKEN}]
+        config["sources"][0]["queues"] = {"in_groups": ["SUPPORT", "BILLING"], "min_interval": "0s"}
+        config["alerts"].append({"name": "backlog", "queues": ["SUPPORT"], "calls_waiting_at_least": 3, "for": "2s"})
     with open(os.path.join(tmp, "config.json"), "w") as f:
         json.dump(config, f)
     daemon = subprocess.Popen([BINARY, "run", "--config", os.path.join(tmp, "config.json")],
@@ -155,6 +157,9 @@ def functional(page, sim, base, interval):
     report["change_to_page_seconds"] = round(time.monotonic() - t0, 3)
     check(report["change_to_page_seconds"] <= 2 * interval + 0.25, "the change showed within two poll intervals")
     check(cell(page, "agent003", "type") == "A", "an auto-dialled call shows the report's letter A")
+    check(cell(page, "agent001", "calls") == "≥0", "shift figures of an agent found logged in are marked partial")
+    shift = [a for a in get(base + "/v1/agents")["agents"] if a["agent"] == "agent003"][0]["shift"]
+    check(shift["calls"] == 1 and not shift["from_login"], f"the call counts in agent003's shift ({shift})")
 
     sim.control("/sim/agents/agent005", {"status": "PAUSED", "pause_code": "BREAK"})
     check(wait_for(lambda: cell(page, "agent005", "pause") == "BREAK", 10), "the break shows")
@@ -170,6 +175,8 @@ def functional(page, sim, base, interval):
     sim.start()
     check(wait_for(lambda: "stale" not in page.inner_text("#banners"), 15), "restarting the simulator clears the banner")
 
+    queue_strip(page, sim, base)
+
     page.select_option("#f-campaign", "SALES")
     check("campaign=SALES" in page.url, "the campaign filter is kept in the URL")
     page.reload()
@@ -177,7 +184,30 @@ def functional(page, sim, base, interval):
           "the filter survives a reload")
     sales = sorted(a["agent"] for a in get(base + "/v1/agents?campaign=SALES")["agents"])
     check(wait_for(lambda: sorted(shown(page)) == sales, 10), "the filtered page shows exactly the campaign's agents")
+    calls = [cell(page, a, "calls") or "" for a in sales]
+    check(all(c.lstrip("≥").isdigit() for c in calls), f"each row shows its calls since login ({calls})")
     page.select_option("#f-campaign", "")
+
+
+def figure(page, queue, name):
+    return page.evaluate("([q, f]) => { const s = document.querySelector(`.queue[data-queue='${q}'] span[data-figure='${f}']`); "
+                         "return s ? {text: s.firstChild.textContent, cls: s.className} : null }", [queue, name])
+
+
+def queue_strip(page, sim, base):
+    tiles = lambda: sorted(page.eval_on_selector_all("#queues .queue", "ts => ts.map(t => t.dataset.queue)"))
+    check(wait_for(lambda: tiles() == ["BILLING", "SUPPORT"], 10), f"the strip shows the watched in-groups ({tiles()})")
+    sim.control("/sim/queues/SUPPORT", {"waiting": 4, "oldest_wait": 30})
+    check(wait_for(lambda: (figure(page, "SUPPORT", "calls_waiting") or {}).get("text") == "4", 10), "calls waiting show on the strip")
+    listed = [q for q in get(base + "/v1/queues")["queues"] if q["queue"] == "SUPPORT"][0]["figures"]
+    check((figure(page, "SUPPORT", "agents_ready") or {}).get("text") == str(listed["agents_ready"]), "ready agents as /v1/queues says")
+    check((figure(page, "SUPPORT", "oldest_wait_seconds") or {}).get("text") == "–", "no oldest wait from the API: a dash, not a number")
+    check((figure(page, "SUPPORT", "calls_waiting") or {}).get("cls") == "warn", "amber while the rule holds but has not fired")
+    check(wait_for(lambda: (figure(page, "SUPPORT", "calls_waiting") or {}).get("cls") == "alert", 10), "red once backlog fired")
+    check((figure(page, "BILLING", "calls_waiting") or {}).get("cls") == "", "a queue the rule does not watch stays plain")
+    page.screenshot(path=os.path.join(ARTIFACTS, "wallboard-queues.png"))
+    sim.control("/sim/queues/SUPPORT", {"waiting": 0})
+    check(wait_for(lambda: (figure(page, "SUPPORT", "calls_waiting") or {}) == {"text": "0", "cls": ""}, 10), "cleared when calls stop waiting")
 
 
 def perf(page, browser):

@@ -131,4 +131,12 @@ import VicinotifyCore
         #expect(q.campaigns == ["G0": ["SALES", "INBOUND"]])
         #expect(q.scoped(QueueState(queue: "G0", kind: .inGroup, callsWaiting: 0)).campaigns == ["SALES", "INBOUND"])
     }
+
+    @Test func zeroMeansEveryPoll() throws {
+        let config = try Configuration.parse(Data("""
+            {"sources": [{"name": "d1", "url": "http://h/x", "user": "u", "password": "p",
+                          "queues": {"in_groups": ["A"], "min_interval": "0s", "interval": "0s"}}]}
+            """.utf8), baseDirectory: "/", environment: [:])
+        #expect(config.sources[0].vicidial.queues?.minInterval == 0 && config.sources[0].vicidial.queues?.interval == 0)
+    }
 }

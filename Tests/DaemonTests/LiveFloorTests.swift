@@ -56,4 +56,35 @@ import VicinotifyCore
         _ = try await run.value
         await sim.stop()
     }
+
+    /// Shift figures: an agent found logged in counts from first sight; one who logs in while watched
+    /// counts from the login, with a call, talk, wait and dispo time and the break by its code.
+    @Test func eachAgentCarriesItsShiftSinceTheLogin() async throws {
+        let sim = try await RunningSimulator.start(agents: 1)
+        let s = VICIdialSource(name: "sim", url: sim.apiURL, user: "apiuser", password: "apipass", interval: 0.1, timeout: 5)
+        let config = Configuration(stateDirectory: TemporaryDirectory().path, sources: [.init(vicidial: s, eventSource: "vicidial://sim")])
+        let sink = RecordingSink()
+        let daemon = Daemon(configuration: config, sinks: [sink], logger: CapturedLogs().logger())
+        let run = Task { try await daemon.run(drainTimeout: 1) }
+        #expect(await sink.wait { $0.count == 1 })
+        try await sim.set("late01", ["status": "PAUSED", "pause_code": "LOGIN"])
+        #expect(await sink.wait { $0.count == 2 }, "the login")
+        for (n, fields) in [["status": "READY", "pause_code": ""], ["status": "INCALL", "lead_id": 5, "call_type": "inbound"],
+                            ["status": "PAUSED", "pause_code": ""], ["status": "PAUSED", "pause_code": "BRK", "lead_id": 0]].enumerated() {
+            try await sim.set("late01", fields)
+            #expect(await sink.wait { $0.filter { $0.subject == "late01" }.count >= n + 2 })
+        }
+        let late = try #require(try json(daemon.live.agent(source: "sim", user: "late01"))["shift"] as? [String: Any])
+        #expect(late["from_login"] as? Bool == true && late["complete"] as? Bool == true && late["source"] as? String == "observed")
+        #expect(late["calls"] as? Int == 1, "\(late)")
+        for figure in ["talk_seconds", "wait_seconds", "dispo_seconds"] { #expect((late[figure] as? Double ?? 0) > 0, "\(figure): \(late)") }
+        let pauses = try #require(late["pause_seconds_by_code"] as? [String: Double])
+        #expect(Set(pauses.keys) == ["LOGIN", "BRK"], "\(pauses)")
+        #expect((late["pause_seconds"] as? Double ?? 0) >= pauses.values.reduce(0, +) - 0.002)
+        let first = try #require(try json(daemon.live.agent(source: "sim", user: "agent001"))["shift"] as? [String: Any])
+        #expect(first["from_login"] as? Bool == false, "logged in before the daemon started")
+        run.cancel()
+        _ = try await run.value
+        await sim.stop()
+    }
 }

@@ -6,7 +6,9 @@ enum Wallboard {
     /// The page, its script inlined.
     static let page: String = {
         let html = String(decoding: PackageResources.wallboard_html, as: UTF8.self)
-        let script = String(decoding: PackageResources.wallboard_js, as: UTF8.self)
+        let script = String(decoding: PackageResources.wallboard_js, as: UTF8.self) + "\n"
+            + String(decoding: PackageResources.queues_js, as: UTF8.self) + "\n"
+            + String(decoding: PackageResources.shift_js, as: UTF8.self)
         return html.replacingOccurrences(of: "/*SCRIPT*/", with: script)
     }()
 
@@ -17,8 +19,9 @@ enum Wallboard {
         ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("Cache-Control", "no-cache"),
     ]
 
-    /// `{"rules": [...]}`: each alert rule as configured.
-    static func alerts(_ rules: [AlertRule]) -> String {
+    /// `{"rules": [...], "queue_rules": [...]}`: each alert rule as configured; a queue rule as the figure
+    /// it watches, its comparison and threshold (the wallboard colours the figure by them).
+    static func alerts(_ rules: [AlertRule], queueRules: [QueueRule] = []) -> String {
         var w = JSONWriter()
         w.raw("{\"rules\":[")
         for (i, r) in rules.enumerated() {
@@ -33,6 +36,26 @@ enum Wallboard {
                 w.strings(list)
             }
             w.raw(",\"longer_than_seconds\":"); w.seconds(r.longerThan)
+            w.raw("}")
+        }
+        w.raw("],\"queue_rules\":[")
+        for (i, r) in queueRules.enumerated() {
+            if i > 0 { w.raw(",") }
+            let (comparison, threshold, minCalls): (String, Double, Int) = switch r.condition {
+            case .callsWaitingAtLeast(let n): (">=", Double(n), 0)
+            case .oldestWaitLongerThan(let s): (">", s, 0)
+            case .readyAgentsAtMostWhileWaiting(let n): ("<=", Double(n), 0)
+            case .dropPercentAtLeast(let p, let m): (">=", p, m)
+            case .serviceLevelBelow(let p, let m): ("<", p, m)
+            }
+            w.raw("{\"name\":"); w.string(r.name)
+            w.raw(",\"queues\":"); w.strings(r.queues)
+            w.raw(",\"sources\":"); w.strings(r.sources)
+            w.raw(",\"figure\":"); w.string(r.condition.figure)
+            w.raw(",\"comparison\":"); w.string(comparison)
+            w.raw(",\"threshold\":"); w.seconds(threshold)
+            w.raw(",\"min_calls\":"); w.int(Int64(minCalls))
+            w.raw(",\"for_seconds\":"); w.seconds(r.holdFor)
             w.raw("}")
         }
         w.raw("]}\n")

@@ -42,9 +42,10 @@ async function api(path) {
 
 async function start() {
   if (stream) { stream.close(); stream = null; }
-  let list;
+  let list, alerts, queueList;
   try {
-    [list, rules] = await Promise.all([api("/v1/agents"), api("/v1/alerts").then((a) => a.rules)]);
+    [list, alerts, queueList] = await Promise.all([api("/v1/agents"), api("/v1/alerts"), api("/v1/queues")]);
+    rules = alerts.rules;
   } catch (e) {
     if (e.auth) return askToken(e.auth === 403 ? "This token may not see this floor." : token() ? "That token was refused." : "");
     banner("link", "Cannot reach vicinotify (" + e.message + "); retrying");
@@ -63,8 +64,10 @@ async function start() {
     const since = a.state_since ? Date.parse(a.state_since) : now() - a.state_seconds * 1000;
     put(a.source, a.agent, a.state, since, !!a.state_since);
   }
+  loadQueues(queueList, alerts.queue_rules);
   render();
-  watch(list.sequence);
+  showShifts(list);
+  watch(Math.min(list.sequence, queueList.sequence));
 }
 
 function watch(sequence) {
@@ -76,6 +79,7 @@ function watch(sequence) {
   for (const type of ["logged_in", "logged_out", "status_changed", "call_changed", "updated", "threshold_exceeded"]) {
     stream.addEventListener("vicidial.agent." + type, onAgentEvent);
   }
+  watchQueues(stream);
   stream.addEventListener("vicidial.source.down", (m) => onSourceEvent(m, true));
   stream.addEventListener("vicidial.source.up", (m) => onSourceEvent(m, false));
   // Too far behind, or before what the journal keeps: list again, then watch from there.
@@ -150,7 +154,7 @@ function makeRow(a) {
   const tr = document.createElement("tr");
   tr.dataset.key = a.key;
   tr.dataset.agent = a.agent;
-  for (const c of ["agent", "name", "status", "sub", "pause", "type", "group", "time"]) {
+  for (const c of ["agent", "name", "status", "sub", "pause", "type", "group", "time", "calls", "talk", "pauses"]) {
     const td = document.createElement("td");
     td.className = c;
     tr.appendChild(td);
@@ -164,7 +168,8 @@ function section(campaign) {
   s = document.createElement("section");
   s.dataset.campaign = campaign;
   s.innerHTML = "<h2></h2><table><thead><tr><th>agent</th><th>name</th><th>status</th><th>sub-status</th><th>pause</th>"
-    + "<th>call</th><th>user group</th><th>time</th></tr></thead><tbody></tbody></table>";
+    + "<th>call</th><th>user group</th><th>time</th><th title='calls since login'>calls</th><th title='talk time since login'>talk</th>"
+    + "<th title='pause time since login'>paused</th></tr></thead><tbody></tbody></table>";
   const after = [...$("floor").children].find((x) => x.dataset.campaign > campaign);
   $("floor").insertBefore(s, after || null);
   onScreen.observe(s);
@@ -240,6 +245,7 @@ function renderChrome() {
     const title = (s.dataset.campaign || "(no campaign)") + " · " + count + (count === 1 ? " agent" : " agents");
     if (s.firstChild.textContent !== title) s.firstChild.textContent = title;
   }
+  renderQueues();
   for (const [key, values] of Object.entries(seen)) options($("f-" + key), values, filter[key]);
   const stale = [...sources.entries()].filter(([, s]) => s.stale);
   banner("stale", stale.length ? stale.map(([name, s]) => "VICIdial " + name + ": data is stale since "
