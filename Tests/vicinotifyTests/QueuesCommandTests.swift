@@ -34,7 +34,7 @@ import Testing
             else { try await Task.sleep(for: .milliseconds(100)) }
         }
         let support = try #require(table.split(separator: "\n").first { $0.contains("SUPPORT") }, "\(table)")
-        #expect(support.split(separator: " ").map(String.init) == ["sim", "SUPPORT", "in_group", "2", "-", "0", "0", "3"], "\(support)")
+        #expect(support.split(separator: " ").map(String.init) == ["sim", "SUPPORT", "in_group", "2", "-", "0", "0", "3", "-", "-"], "\(support)")
         p.terminate()
         await p.exited()
         await sim.stop()
