@@ -28,8 +28,8 @@ struct FloorBenchmark: AsyncParsableCommand {
     @Option(help: "In-groups watched besides the floor (one in_group_status request each per poll; 0: none).")
     var queues = 0
 
-    @Option(help: "Seconds between reads of the in-groups (0: every poll).")
-    var queueInterval: Double = 0
+    @Option(help: "Seconds between reads of the in-groups (0: every poll; default: the configuration's, ten in-groups a second).")
+    var queueInterval: Double?
 
     func run() async throws {
         let simulator = try SimulatorProcess.start(agents: agents, tick: tick)
@@ -46,7 +46,7 @@ struct FloorBenchmark: AsyncParsableCommand {
                 let body = Array(#"{"waiting": \#(i % 5), "oldest_wait": \#(i * 3)}"#.utf8)
                 _ = try await control.perform(HTTPRequest(method: .post, url: base + "/sim/queues/" + id, body: body))
             }
-            source.queues = QueueSelection(inGroups: ids, interval: queueInterval)
+            source.queues = QueueSelection(inGroups: ids, interval: queueInterval ?? QueueSelection.apiDefaultInterval(inGroups: queues))
         }
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("vicinotify-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: state) }
