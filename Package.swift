@@ -1,6 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The JSON Schemas of the events (`schemas/`, which links to `Sources/Daemon/Schemas`), served at `/v1/schemas/`.
+let eventSchemas = ["envelope.json", "vicidial.agent.call_changed.json", "vicidial.agent.heartbeat.json", "vicidial.agent.logged_in.json", "vicidial.agent.logged_out.json", "vicidial.agent.status_changed.json", "vicidial.agent.threshold_exceeded.json", "vicidial.agent.updated.json", "vicidial.queue.changed.json", "vicidial.queue.threshold_cleared.json", "vicidial.queue.threshold_exceeded.json", "vicidial.source.down.json", "vicidial.source.up.json"]
+
 let package = Package(
     name: "vicinotify",
     platforms: [.macOS(.v14)],
@@ -75,7 +78,8 @@ let package = Package(
                                                 .product(name: "NIOPosix", package: "swift-nio"),
                                                 .product(name: "NIOHTTP1", package: "swift-nio")],
                 resources: [.embedInCode("Wallboard/wallboard.html"), .embedInCode("Wallboard/wallboard.js"),
-                            .embedInCode("Wallboard/queues.js"), .embedInCode("Wallboard/shift.js")]),
+                            .embedInCode("Wallboard/queues.js"), .embedInCode("Wallboard/shift.js")]
+                    + eventSchemas.map { .embedInCode("Schemas/\($0)") }),
         // The `bench` subcommands and what only they need (libcurl alone, the synthetic floor): not in the product's libraries.
         .target(name: "Benchmarks", dependencies: [
             "CCurl", "CNats", "CurlHTTP", "Daemon", "Delivery", "HandOverTrace", "Journal", "MariaDB", "VICIdialDatabase", "NATS", "Postgres", "Simulator", "Sinks", "VICIdial", "VicinotifyCore",

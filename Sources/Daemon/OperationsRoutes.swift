@@ -38,6 +38,11 @@ extension Operations {
             let body = live.queues(sources: context.sources, campaigns: context.scope.campaigns)
             return .init(status: 200, contentType: "application/json", body: String(decoding: body, as: UTF8.self))
         }
+        router.add("/v1/schemas/", prefix: true, v1) { context in
+            let name = String(context.path.dropFirst("/v1/schemas/".count))
+            guard let schema = EventSchemas.byName[name] else { return .json(404, "no such schema: see /v1/schemas/envelope's type list") }
+            return .init(status: 200, contentType: "application/schema+json", body: String(decoding: schema, as: UTF8.self))
+        }
         router.add("/v1/alerts", v1) { [alerts, queueAlerts] context in
             .init(status: 200, contentType: "application/json",
                   body: Wallboard.alerts(alerts.filter { context.scope.covers($0) }, queueRules: queueAlerts.filter { context.scope.covers($0) }))

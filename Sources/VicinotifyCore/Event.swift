@@ -30,6 +30,10 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// The event's `dataschema`: the `$id` of the JSON Schema of its `data` (`schemas/<type>.json`, and
+    /// `GET /v1/schemas/<type>`).
+    public var dataSchema: String { "urn:vicinotify:schema:" + rawValue + ":v1" }
+
     /// Whether the event is about a queue (`vicidial.queue.*`).
     public var isQueueEvent: Bool {
         switch self {

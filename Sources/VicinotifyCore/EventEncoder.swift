@@ -9,7 +9,9 @@ public enum EventEncoder {
         w.raw(",\"subject\":"); w.string(event.subject)
         w.raw(",\"time\":\""); event.time.appendRFC3339(to: &w.bytes)
         w.raw("\",\"sequence\":\""); w.padded(event.sequence, width: 18)
-        w.raw("\",\"datacontenttype\":\"application/json\",\"data\":")
+        w.raw("\",\"datacontenttype\":\"application/json\",\"dataschema\":\"urn:vicinotify:schema:")
+        w.raw(event.type.rawValue)
+        w.raw(":v1\",\"data\":")
         switch event.payload {
         case .agent(let change, let afterGap): agentData(change, afterGap: afterGap, into: &w)
         case .threshold(let change, let crossing): agentData(change, afterGap: false, crossing: crossing, into: &w)

@@ -34,6 +34,7 @@ public actor RecordingSink: EventSink {
             if outcome == .delivered { events.append(e) }
             outcomes.append(outcome)
         }
+        EventLog.record(batch.enumerated().filter { outcomes[$0.offset] == .delivered }.map(\.element))
         for (id, w) in waiters where w.check(events, attempts) {
             waiters[id] = nil
             w.continuation.resume(returning: true)

@@ -43,12 +43,12 @@ public enum TestPostgres {
 
 /// Runs a shell command with its standard streams on /dev/null and waits for it on a thread of its own.
 /// (Foundation's `Process` termination handler never fired for this one.)
-enum Shell {
+public enum Shell {
     /// Runs `command` with `/bin/sh`, its output discarded, closing every other descriptor of this
     /// process in the child: a server started this way (`pg_ctl restart`) must not keep other tests'
     /// pipes open, or their readers never see the end of them. (glibc ignores a close of a descriptor
     /// that another thread closed meanwhile.)
-    static func run(_ command: String) async -> Int32 {
+    public static func run(_ command: String) async -> Int32 {
         await withCheckedContinuation { c in
             Thread {
                 var actions = posix_spawn_file_actions_t()

@@ -15,12 +15,13 @@ import Testing
         var stderr: String
     }
 
-    /// Runs the binary to completion; `signalAfterLines` sends SIGTERM once stdout has that many lines.
+    /// Runs the binary (or `executable`) to completion; `signalAfterLines` sends SIGTERM once stdout has that many lines.
     /// Pipes are read on their own threads: blocking reads must not occupy Swift's cooperative pool,
     /// which the in-process simulator needs to answer the binary.
-    static func run(_ args: [String], environment: [String: String] = [:], signalAfterLines: Int? = nil) async throws -> Output {
+    static func run(executable: URL = binary, _ args: [String], environment: [String: String] = [:],
+                    signalAfterLines: Int? = nil) async throws -> Output {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable
         p.arguments = args
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let out = Pipe(), err = Pipe()
@@ -66,7 +67,7 @@ import Testing
         var seenTypes: Set<String> = []
         for line in lines {
             let e = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
-            #expect(Set(e.keys) == ["specversion", "id", "source", "type", "subject", "time", "sequence", "datacontenttype", "data"])
+            #expect(Set(e.keys) == ["specversion", "id", "source", "type", "subject", "time", "sequence", "datacontenttype", "dataschema", "data"])
             #expect(e["specversion"] as? String == "1.0")
             #expect(e["datacontenttype"] as? String == "application/json")
             let id = try #require(e["id"] as? String)
