@@ -12,7 +12,7 @@ struct Vicinotify: AsyncParsableCommand {
               vicinotify check-config --config config.json
             """,
         version: BuildInfo.description,
-        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, InitCommand.self, CheckConfigCommand.self, ProbeCommand.self, WebhooksCommand.self, QueuesCommand.self,
+        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, InitCommand.self, CheckConfigCommand.self, ProbeCommand.self, WebhooksCommand.self, QueuesCommand.self, StatusCommand.self,
                       TailCommand.self, AgentsCommand.self, SchemaCommand.self, DeadLettersCommand.self, ReplayCommand.self, BenchForwarder.self]
     )
 }
