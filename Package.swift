@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The JSON Schemas of the events (`schemas/`, which links to `Sources/Daemon/Schemas`), served at `/v1/schemas/`.
-let eventSchemas = ["envelope.json", "vicidial.agent.call_changed.json", "vicidial.agent.heartbeat.json", "vicidial.agent.logged_in.json", "vicidial.agent.logged_out.json", "vicidial.agent.status_changed.json", "vicidial.agent.threshold_exceeded.json", "vicidial.agent.updated.json", "vicidial.queue.changed.json", "vicidial.queue.threshold_cleared.json", "vicidial.queue.threshold_exceeded.json", "vicidial.source.down.json", "vicidial.source.up.json"]
+let eventSchemas = ["config.schema.json", "envelope.json", "vicidial.agent.call_changed.json", "vicidial.agent.heartbeat.json", "vicidial.agent.logged_in.json", "vicidial.agent.logged_out.json", "vicidial.agent.status_changed.json", "vicidial.agent.threshold_exceeded.json", "vicidial.agent.updated.json", "vicidial.queue.changed.json", "vicidial.queue.threshold_cleared.json", "vicidial.queue.threshold_exceeded.json", "vicidial.source.down.json", "vicidial.source.up.json", "webhooks.schema.json"]
 
 let package = Package(
     name: "vicinotify",

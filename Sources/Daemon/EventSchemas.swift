@@ -1,9 +1,12 @@
 import VicinotifyCore
 
 /// `GET /v1/schemas/<type>`: the JSON Schema (2020-12) of an event type's `data`, whose `$id` is the event's
-/// `dataschema`; `GET /v1/schemas/envelope`: the CloudEvents envelope's. The files are `schemas/*.json`, compiled in.
+/// `dataschema`; `GET /v1/schemas/envelope`: the CloudEvents envelope's; `config.schema` and `webhooks.schema`:
+/// the configuration files'. The files are `schemas/*.json`, compiled in.
 enum EventSchemas {
     static let byName: [String: [UInt8]] = [
+        "config.schema": PackageResources.config_schema_json,
+        "webhooks.schema": PackageResources.webhooks_schema_json,
         "envelope": PackageResources.envelope_json,
         "vicidial.agent.call_changed": PackageResources.vicidial_agent_call_changed_json,
         "vicidial.agent.heartbeat": PackageResources.vicidial_agent_heartbeat_json,

@@ -19,7 +19,7 @@ import VicinotifyCore
         let committed = Self.root.appendingPathComponent("schemas").path
         let names = try FileManager.default.contentsOfDirectory(atPath: committed).sorted()
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == names)
-        #expect(names.count == EventType.allCases.count + 1, "one per event type, and the envelope")
+        #expect(names.count == EventType.allCases.count + 3, "one per event type, the envelope, the configuration and webhooks files")
         for name in names {
             let fresh = try Data(contentsOf: URL(fileURLWithPath: dir.file(name)))
             #expect(fresh == (try Data(contentsOf: URL(fileURLWithPath: committed + "/" + name))), "\(name): run scripts/generate-schemas")

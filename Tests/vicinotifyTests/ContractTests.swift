@@ -23,4 +23,26 @@ import Testing
         let bad = try await CommandLineTests.run(executable: Self.python, ["python3", validator, Self.root.appendingPathComponent("schemas").path, dir.file("broken.jsonl")])
         #expect(bad.status == 1 && bad.stdout.contains("lead_id"), "\(bad.stdout)")
     }
+
+    /// The configuration's JSON Schema accepts the shipped examples and what `vicinotify init` writes, and
+    /// refuses an unknown key and a malformed duration.
+    @Test func theConfigurationSchemaAcceptsTheExamplesAndInitsFiles() async throws {
+        let dir = TemporaryDirectory("vn-config-schema")
+        defer { dir.remove() }
+        let initRun = try await CommandLineTests.run(["init", "--dir", dir.path, "--url", "http://127.0.0.1:9/vicidial/non_agent_api.php",
+                                                      "--webhook", "http://127.0.0.1:9/hook"])
+        #expect(initRun.status == 0, "\(initRun.stderr)")
+        let validator = Self.root.appendingPathComponent("Tests/Contract/validate_json.py").path
+        func check(_ schema: String, _ files: [String]) async throws -> CommandLineTests.Output {
+            try await CommandLineTests.run(executable: Self.python, ["python3", validator, Self.root.appendingPathComponent("schemas/" + schema).path] + files)
+        }
+        let configs = try await check("config.schema.json", [Self.root.appendingPathComponent("config.example.json").path, dir.file("config.json")])
+        #expect(configs.status == 0, "\(configs.stdout)\(configs.stderr)")
+        let hooks = try await check("webhooks.schema.json", [Self.root.appendingPathComponent("webhooks.example.json").path, dir.file("webhooks.json")])
+        #expect(hooks.status == 0, "\(hooks.stdout)\(hooks.stderr)")
+        try #"{"sources": [{"name": "a", "url": "http://x/y", "interval": "soon", "colour": 1}]}"#
+            .write(toFile: dir.file("bad.json"), atomically: true, encoding: .utf8)
+        let bad = try await check("config.schema.json", [dir.file("bad.json")])
+        #expect(bad.status == 1 && bad.stdout.contains("sources/0/interval") && bad.stdout.contains("colour"), "\(bad.stdout)")
+    }
 }
