@@ -46,8 +46,15 @@ public enum TestPostgres {
 public enum Shell {
     /// Runs `command` with `/bin/sh`, its output discarded, closing every other descriptor of this
     /// process in the child: a server started this way (`pg_ctl restart`) must not keep other tests'
-    /// pipes open, or their readers never see the end of them. (glibc ignores a close of a descriptor
-    /// that another thread closed meanwhile.)
+    /// pipes open, or their readers never see the end of them. `closefrom` in the child, not a list made
+    /// beforehand: a pipe another test opens meanwhile (Foundation's are not close-on-exec) would leak
+    /// into a server that outlives the run, and hang the whole suite.
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module
+    /// does not declare.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
+
     public static func run(_ command: String) async -> Int32 {
         await withCheckedContinuation { c in
             Thread {
@@ -55,8 +62,8 @@ public enum Shell {
                 posix_spawn_file_actions_init(&actions)
                 defer { posix_spawn_file_actions_destroy(&actions) }
                 for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-                let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
-                for fd in open where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+                guard let closeFrom = Self.addCloseFrom else { return c.resume(returning: -1) }
+                _ = closeFrom(&actions, 3)
                 var pid: pid_t = 0
                 let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
                 defer { argv.forEach { free($0) } }
