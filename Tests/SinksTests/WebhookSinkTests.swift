@@ -83,8 +83,9 @@ import VicinotifyCore
     @Test func chaosLosesNothingAndKeepsPerAgentOrder() async throws {
         let receiver = try await WebhookReceiver.start(secrets: [Self.secretA])
         defer { receiver.stop() }
-        try await receiver.behave("/chaos", ["chaos": 0.3, "seed": 42, "timeout_ms": 700])
-        let sink = WebhookSink(endpoint: try Self.endpoint(receiver, "/chaos") { $0.timeout = 0.4 })
+        // The sink's timeout is well above a loaded machine's answer time and below the withheld answers'.
+        try await receiver.behave("/chaos", ["chaos": 0.3, "seed": 42, "timeout_ms": 2500])
+        let sink = WebhookSink(endpoint: try Self.endpoint(receiver, "/chaos") { $0.timeout = 1.5 })
         let pipeline = try await Pipeline([sink])
         defer { pipeline.stop() }
         var events: [EncodedEvent] = []

@@ -45,4 +45,20 @@ import Testing
         let bad = try await check("config.schema.json", [dir.file("bad.json")])
         #expect(bad.status == 1 && bad.stdout.contains("sources/0/interval") && bad.stdout.contains("colour"), "\(bad.stdout)")
     }
+
+    /// `docs/asyncapi.yaml` against the official AsyncAPI 3.0.0 JSON Schema, with every reference resolving
+    /// and a message per event type; an AsyncAPI 2 operation (`publish`) is refused.
+    @Test func theAsyncAPIDocumentIsValidAsyncAPI3() async throws {
+        let validator = Self.root.appendingPathComponent("Tests/Contract/validate_asyncapi.py").path
+        let doc = Self.root.appendingPathComponent("docs/asyncapi.yaml").path, schemas = Self.root.appendingPathComponent("schemas").path
+        let good = try await CommandLineTests.run(executable: Self.python, ["python3", validator, doc, schemas])
+        #expect(good.status == 0 && good.stdout.contains("12 messages"), "\(good.stdout)\(good.stderr)")
+        let dir = Self.root.appendingPathComponent("docs").path
+        let broken = dir + "/.broken-\(getpid()).yaml"
+        defer { try? FileManager.default.removeItem(atPath: broken) }
+        try String(contentsOfFile: doc, encoding: .utf8).replacingOccurrences(of: "action: send", with: "action: publish")
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        let bad = try await CommandLineTests.run(executable: Self.python, ["python3", validator, broken, schemas])
+        #expect(bad.status == 1 && bad.stdout.contains("action"), "\(bad.stdout)")
+    }
 }
