@@ -14,22 +14,9 @@ import Testing
             {"endpoints": [{"name": "crm", "url": "http://127.0.0.1:\(dead)/hook", "secret": "whsec_c3RhdHVzLXRlc3Qtc2VjcmV0LTAxMjM0NTY3",
                             "retry": {"initial": "50ms", "max_delay": "100ms"}}]}
             """.utf8).write(to: URL(fileURLWithPath: dir.file("hooks.json")))
-        try Data("""
-            {"state_dir": "state", "sinks": {"stdout": {"enabled": false}, "webhooks_file": "hooks.json"},
-             "http": {"listen": "127.0.0.1:\(port)"},
-             "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "100ms",
-                          "timeout": "1s", "down_after": 1}]}
-            """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
-        let p = Process()
-        p.executableURL = CommandLineTests.binary
-        p.arguments = ["run", "--config", dir.file("config.json")]
-        let errPipe = Pipe()
-        p.standardError = errPipe
-        let err = OperationsTests.Collector(errPipe)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        defer { if p.isRunning { p.terminate() } }
-        #expect(await err.line(containing: "vicinotify started") != nil)
+        try ExamplesTests.config(dir, sim: sim, port: port, sinks: #"{"stdout": {"enabled": false}, "webhooks_file": "hooks.json"}"#)
+        let daemon = try ExamplesTests.daemon(dir)
+        #expect(await daemon.stderr.line(containing: "vicinotify started") != nil)
 
         var report: [String: Any] = [:]
         for _ in 0..<100 {
@@ -57,5 +44,6 @@ import Testing
         #expect(line.split(separator: " ")[1] == "NO", "\(line)")
         #expect(down.stdout.contains("NOT READY"))
         #expect(!down.stdout.contains("whsec_"), "no secret in the output")
+        await daemon.stop()
     }
 }

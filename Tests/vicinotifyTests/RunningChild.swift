@@ -1,0 +1,39 @@
+import Foundation
+import TestSupport
+
+/// A child process and its output, stopped when the test is done.
+final class RunningChild: @unchecked Sendable {
+    let process = Process()
+    let stdout: OperationsTests.Collector, stderr: OperationsTests.Collector
+
+    init(_ args: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+        process.executableURL = args[0].hasPrefix("/") ? URL(fileURLWithPath: args[0]) : URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = args[0].hasPrefix("/") ? Array(args.dropFirst()) : args
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        stdout = OperationsTests.Collector(out)
+        stderr = OperationsTests.Collector(err)
+        try process.run()
+    }
+
+    /// The events printed so far, one CloudEvent JSON per line.
+    var events: [[String: Any]] {
+        stdout.text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// Waits (at most `timeout` s) until `condition` holds for the printed events.
+    func wait(timeout: Double = 20, until condition: ([[String: Any]]) -> Bool) async -> Bool {
+        let end = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < end {
+            if condition(events) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition(events)
+    }
+
+    func stop() async { await process.stop() }
+}
