@@ -60,8 +60,11 @@ import Testing
         let ids = python.events.compactMap { $0["id"] as? String }
         #expect(Set(ids).count == ids.count, "no event twice")
         #expect(ids == node.events.compactMap { $0["id"] as? String }, "both saw the same events in the same order")
-        let sequences = python.events.compactMap { $0["sequence"] as? String }
-        #expect(sequences == sequences.sorted() && sequences.count == 6, "\(sequences)")
+        // Every sequence from 1 on, once, in order; a loaded machine may add source events (a slow poll is an outage).
+        let sequences = python.events.compactMap { ($0["sequence"] as? String).flatMap { Int($0) } }
+        #expect(sequences == Array(1...max(sequences.count, 1)), "\(sequences)")
+        let agentEvents = python.events.filter { ($0["type"] as? String)?.hasPrefix("vicidial.agent.") == true }
+        #expect(agentEvents.count == 6, "\(python.events.map { $0["type"] ?? "" })")
         let gap = python.events.first { $0["subject"] as? String == "agent002" && $0["type"] as? String == "vicidial.agent.status_changed" }
         #expect((gap?["data"] as? [String: Any])?["after_gap"] as? Bool == true, "the change made while the daemon was down")
     }
