@@ -36,7 +36,9 @@ import Testing
         var down = CommandLineTests.Output(status: 0, stdout: "", stderr: "")
         for _ in 0..<100 {
             down = try await CommandLineTests.run(["status", "--url", "http://127.0.0.1:\(port)"])
-            if down.status == 1 { break }
+            // Readiness can go before the source is counted down (a stale poll is not ready); wait for both.
+            let sim = down.stdout.split(separator: "\n").first { $0.hasPrefix("sim ") }
+            if down.status == 1, sim?.split(separator: " ")[1] == "NO" { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(down.status == 1, "not ready once the source is down")
