@@ -69,15 +69,24 @@ import Testing
         #expect((gap?["data"] as? [String: Any])?["after_gap"] as? Bool == true, "the change made while the daemon was down")
     }
 
-    @Test func theWebhookReceiverTakesSignedDeliveriesOnceAndRefusesForgedOnes() async throws {
+    /// A receiver's command line on a port, and the line it prints once listening.
+    static let receivers: [(name: String, command: @Sendable (Int, TemporaryDirectory) -> [String], ready: String)] = [
+        ("python", { port, _ in ["python3", example("python/webhook_receiver.py"), "--port", String(port)] }, "listening on"),
+        // `env --default-signal` unblocks SIGTERM, which a child of a test thread inherits blocked.
+        ("php", { port, dir in ["env", "--default-signal=TERM,INT", "WEBHOOK_SEEN_FILE=\(dir.file("seen"))",
+                                "php", "-S", "127.0.0.1:\(port)", example("php/webhook_receiver.php")] }, "started"),
+    ]
+
+    @Test(arguments: receivers.map(\.name))
+    func theWebhookReceiverTakesSignedDeliveriesOnceAndRefusesForgedOnes(language: String) async throws {
+        let kind = try #require(Self.receivers.first { $0.name == language })
         let sim = try await RunningSimulator.start(agents: 2)
         let dir = TemporaryDirectory("vn-hook-example")
         defer { dir.remove() }
         let hookPort = freeLoopbackPort(), port = freeLoopbackPort()
         let secret = "whsec_ZXhhbXBsZS1yZWNlaXZlci1zZWNyZXQtMDEyMzQ1Njc4OQ=="
-        let receiver = try RunningChild(["python3", Self.example("python/webhook_receiver.py"), "--port", String(hookPort)],
-                                 environment: ["WEBHOOK_SECRET": secret])
-        #expect(await receiver.stderr.line(containing: "listening on") != nil)
+        let receiver = try RunningChild(kind.command(hookPort, dir), environment: ["WEBHOOK_SECRET": secret])
+        #expect(await receiver.stderr.line(containing: kind.ready) != nil)
         try Data(#"{"endpoints": [{"name": "crm", "url": "http://127.0.0.1:\#(hookPort)/hook", "secret_env": "HOOK_SECRET"}]}"#.utf8)
             .write(to: URL(fileURLWithPath: dir.file("hooks.json")))
         try Self.config(dir, sim: sim, port: port, sinks: #"{"stdout": {"enabled": false}, "webhooks_file": "hooks.json"}"#)
