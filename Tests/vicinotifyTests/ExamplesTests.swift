@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// The consumer kit in `examples/`, each run against the real daemon: the Python and Node SSE consumers
-/// across a daemon restart, the Python webhook receiver's signature check, and the PostgreSQL LISTEN
+/// across a daemon restart, the Python and PHP webhook receivers' signature checks, and the PostgreSQL LISTEN
 /// consumer's catch-up and restart.
 @Suite(.serialized) struct ExamplesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
