@@ -33,16 +33,16 @@ import Testing
         #expect(report["ready"] as? Bool == true)
 
         await sim.stop()
+        let sourceLine = { (out: String) in out.split(separator: "\n").first { $0.hasPrefix("sim ") } }
         var down = CommandLineTests.Output(status: 0, stdout: "", stderr: "")
         for _ in 0..<100 {
             down = try await CommandLineTests.run(["status", "--url", "http://127.0.0.1:\(port)"])
             // Readiness can go before the source is counted down (a stale poll is not ready); wait for both.
-            let sim = down.stdout.split(separator: "\n").first { $0.hasPrefix("sim ") }
-            if down.status == 1, sim?.split(separator: " ")[1] == "NO" { break }
+            if down.status == 1, sourceLine(down.stdout)?.split(separator: " ")[1] == "NO" { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(down.status == 1, "not ready once the source is down")
-        let line = try #require(down.stdout.split(separator: "\n").first { $0.hasPrefix("sim ") }, "\(down.stdout)")
+        let line = try #require(sourceLine(down.stdout), "\(down.stdout)")
         #expect(line.split(separator: " ")[1] == "NO", "\(line)")
         #expect(down.stdout.contains("NOT READY"))
         #expect(!down.stdout.contains("whsec_"), "no secret in the output")

@@ -23,25 +23,33 @@ const TOLERANCE_SECONDS = 300;
 /** The payload when one of the secrets signed it; null otherwise. */
 function verify(string $body, array $headers, array $secrets): ?array
 {
-    $id = $headers['webhook-id'] ?? '';
-    $timestamp = $headers['webhook-timestamp'] ?? '';
-    $signatures = $headers['webhook-signature'] ?? '';
-    foreach ($secrets as $secret) {
-        if (class_exists('StandardWebhooks\Webhook')) {
+    if (class_exists('StandardWebhooks\Webhook')) {
+        foreach ($secrets as $secret) {
             try {
                 return (new StandardWebhooks\Webhook($secret))->verify($body, $headers);
             } catch (Exception $e) {
                 continue;
             }
         }
-        if (!ctype_digit($timestamp) || abs(time() - (int)$timestamp) > TOLERANCE_SECONDS) {
-            return null;
+        return null;
+    }
+    $id = $headers['webhook-id'] ?? '';
+    $timestamp = $headers['webhook-timestamp'] ?? '';
+    if (!ctype_digit($timestamp) || abs(time() - (int)$timestamp) > TOLERANCE_SECONDS) {
+        return null;
+    }
+    $offered = [];  // the header's v1 signatures
+    foreach (explode(' ', $headers['webhook-signature'] ?? '') as $signature) {
+        [$version, $value] = array_pad(explode(',', $signature, 2), 2, '');
+        if ($version === 'v1') {
+            $offered[] = $value;
         }
+    }
+    foreach ($secrets as $secret) {
         $key = base64_decode(preg_replace('/^whsec_/', '', $secret), true);
         $expected = base64_encode(hash_hmac('sha256', "$id.$timestamp.$body", $key, true));
-        foreach (explode(' ', $signatures) as $signature) {
-            [$version, $value] = array_pad(explode(',', $signature, 2), 2, '');
-            if ($version === 'v1' && hash_equals($expected, $value)) {
+        foreach ($offered as $value) {
+            if (hash_equals($expected, $value)) {
                 return json_decode($body, true);
             }
         }
