@@ -30,7 +30,7 @@ extension Journal {
     static func migrateAgentRows(_ db: SQLiteConnection) throws(JournalError) {
         let exists = try db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agents'")
         guard try exists.step() else { return }
-        exists.reset()
+        try exists.reset()
         try db.transaction { () throws(JournalError) in
             let q = try db.prepare("SELECT source, user, state, since_ms FROM agents")
             var blocks: [String: [Int: [UInt8]]] = [:]
@@ -43,7 +43,7 @@ extension Journal {
             for (source, byIndex) in blocks {
                 for (index, block) in byIndex { try write.run([.text(source), .int(Int64(index)), .blob(block)]) }
             }
-            q.reset()  // an unfinished read of the table would keep DROP from running
+            try q.reset()  // an unfinished read of the table would keep DROP from running
             try db.exec("DROP TABLE agents")
         }
     }
@@ -93,7 +93,7 @@ extension Journal {
         var stored = [[UInt8]?](repeating: nil, count: SnapshotBlock.count)  // nil: untouched
         let read = try db.prepare("SELECT agents FROM snapshot_blocks WHERE source = ? AND block = ?")
         for index in Set(blockOf) {
-            read.reset()
+            try read.reset()
             try read.bind(.text(source), at: 1)
             try read.bind(.int(Int64(index)), at: 2)
             stored[index] = try read.step() ? read.blob(0) : []
@@ -148,7 +148,7 @@ extension Journal {
                                                       + Array(repeating: tuple, count: rows.count).joined(separator: ", "))
             }
             let statement = prepared[rows.count]!
-            statement.reset()
+            try statement.reset()
             arena.reset(reserving: rows.reduce(0) { total, e in
                 total + e.id.utf8.count + e.sourceName.utf8.count + e.type.rawValue.utf8.count + e.subject.utf8.count
                     + e.campaignID.utf8.count + e.userGroup.utf8.count + e.previousCampaignID.utf8.count

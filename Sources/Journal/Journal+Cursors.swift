@@ -62,7 +62,7 @@ extension Journal {
             // Usually no event of the sink is being retried: then there is nothing to clear, one row per event.
             let any = try db.prepare("SELECT 1 FROM retries WHERE sink = ? LIMIT 1").bind([.text(sink)])
             if try any.step() {
-                any.reset()
+                try any.reset()
                 let clear = try db.prepare("DELETE FROM retries WHERE sink = ? AND position = ?")
                 for position in finished { try clear.run([.text(sink), .int(position)]) }
             }

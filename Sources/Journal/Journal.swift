@@ -75,7 +75,7 @@ public actor Journal {
         if try check.step(), check.text(0) != "ok" {
             throw JournalError(code: 11, message: "\(path) is damaged (\(check.text(0).prefix(200))): restore it, or move it away")
         }
-        check.reset()
+        try check.reset()
         try Self.migrateAgentRows(db)
         if let maxBytes { try db.exec("PRAGMA max_page_count = \(max(1, maxBytes / 16384))") }
         checkpointer = Checkpointer(path: path, logger: logger)

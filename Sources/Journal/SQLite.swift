@@ -19,9 +19,9 @@ final class SQLiteConnection {
         let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
-            // Frees what the failed open allocated; its result cannot add to the open's error, thrown below.
-            _ = sqlite3_close(handle)
-            throw JournalError(code: rc, message: "\(path): \(message)")
+            let closed = sqlite3_close(handle)  // frees what the failed open allocated
+            let closing = closed == SQLITE_OK ? "" : "; closing it: \(String(cString: sqlite3_errstr(closed)))"
+            throw JournalError(code: rc, message: "\(path): \(message)\(closing)")
         }
         db = handle
         try call { sqlite3_busy_timeout(db, 5000) }
@@ -77,6 +77,7 @@ final class SQLiteConnection {
 final class Statement {
     let stmt: OpaquePointer
     unowned let connection: SQLiteConnection
+    private var lastStepFailed = false
 
     init(stmt: OpaquePointer, connection: SQLiteConnection) {
         self.stmt = stmt
@@ -87,15 +88,22 @@ final class Statement {
 
     @discardableResult
     func bind(_ values: [SQLValue]) throws(JournalError) -> Statement {
-        reset()
+        try reset()
         try connection.call { sqlite3_clear_bindings(stmt) }
         for (i, v) in values.enumerated() { try bind(v, at: Int32(i + 1)) }
         return self
     }
 
-    /// Makes the statement ready to run again; bindings are kept until rebound. (Its result repeats the
-    /// last step's error, which that step already reported.)
-    func reset() { _ = sqlite3_reset(stmt) }
+    /// Makes the statement ready to run again; bindings are kept until rebound. After a failed step,
+    /// SQLite's result repeats that step's error, which the step already threw.
+    func reset() throws(JournalError) {
+        let reported = lastStepFailed
+        lastStepFailed = false
+        try connection.call {
+            let rc = sqlite3_reset(stmt)
+            return reported ? SQLITE_OK : rc
+        }
+    }
 
     /// Binds one parameter (1-based) without resetting the statement.
     func bind(_ value: SQLValue, at n: Int32) throws(JournalError) {
@@ -122,6 +130,7 @@ final class Statement {
         let rc = sqlite3_step(stmt)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
+        lastStepFailed = true
         throw connection.failure(rc)
     }
 
