@@ -46,11 +46,7 @@ private func agents(_ n: Int, status: String = "READY", range: Range<Int>? = nil
             db.execute("INSERT INTO agents VALUES ('src', 'agent007', ?, 1795500000000)", (bytes.fromhex(sys.argv[2]),))
             db.commit()
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", script, dir.file("journal.sqlite"), hex]
-        python.standardInput = FileHandle.nullDevice
-        try python.run()
+        let python = try Child("python3", ["-c", script, dir.file("journal.sqlite"), hex], stdout: .inherit, stderr: .inherit)
         await python.exited()
         #expect(python.terminationStatus == 0)
 

@@ -8,7 +8,7 @@ public final class NATSServerProcess: @unchecked Sendable {
     public let clusterPort: Int
     public let store: TemporaryDirectory
     private let extra: [String]
-    private var process: Process?
+    private var process: Child?
 
     public var url: String { "nats://127.0.0.1:\(port)" }
 
@@ -46,13 +46,8 @@ public final class NATSServerProcess: @unchecked Sendable {
     private var clusterArgs: [String] = []
 
     public func start() async throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")
-        p.arguments = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store.path, "-n", name] + clusterArgs + extra
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
+        process = try Child("/usr/sbin/nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store.path, "-n", name]
+                            + clusterArgs + extra, stdout: .null, stderr: .null)
         for _ in 0..<200 {  // at most 10 s
             if Self.accepts(port) { return }
             try await Task.sleep(for: .milliseconds(50))
@@ -63,7 +58,7 @@ public final class NATSServerProcess: @unchecked Sendable {
     /// SIGKILL: no goodbye, as a crash.
     public func kill() async {
         guard let p = process, p.isRunning else { return }
-        Glibc.kill(p.processIdentifier, SIGKILL)
+        p.send(SIGKILL)
         await p.exited()
     }
 
@@ -73,8 +68,8 @@ public final class NATSServerProcess: @unchecked Sendable {
         await p.exited()
     }
 
-    public func pause() { process.map { _ = Glibc.kill($0.processIdentifier, SIGSTOP) } }
-    public func resume() { process.map { _ = Glibc.kill($0.processIdentifier, SIGCONT) } }
+    public func pause() { process?.send(SIGSTOP) }
+    public func resume() { process?.send(SIGCONT) }
 
     /// Stops the server and removes its store.
     public func remove() async {

@@ -41,38 +41,17 @@ public enum TestPostgres {
     }
 }
 
-/// Runs a shell command with its standard streams on /dev/null and waits for it on a thread of its own.
-/// (Foundation's `Process` termination handler never fired for this one.)
+/// Runs a shell command with its standard streams on /dev/null, as a `Child`: a server it starts
+/// (`pg_ctl restart`) outlives the run and must not hold other tests' pipes open.
 public enum Shell {
-    /// Runs `command` with `/bin/sh`, its output discarded, closing every other descriptor of this
-    /// process in the child: a server started this way (`pg_ctl restart`) must not keep other tests'
-    /// pipes open, or their readers never see the end of them. `closefrom` in the child, not a list made
-    /// beforehand: a pipe another test opens meanwhile (Foundation's are not close-on-exec) would leak
-    /// into a server that outlives the run, and hang the whole suite.
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module
-    /// does not declare.
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let addCloseFrom: AddCloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        .map { unsafeBitCast($0, to: AddCloseFrom.self) }
-
-    public static func run(_ command: String) async -> Int32 {
-        await withCheckedContinuation { c in
-            Thread {
-                var actions = posix_spawn_file_actions_t()
-                posix_spawn_file_actions_init(&actions)
-                defer { posix_spawn_file_actions_destroy(&actions) }
-                for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-                guard let closeFrom = Self.addCloseFrom else { return c.resume(returning: -1) }
-                _ = closeFrom(&actions, 3)
-                var pid: pid_t = 0
-                let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
-                defer { argv.forEach { free($0) } }
-                guard posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ) == 0 else { return c.resume(returning: -1) }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                c.resume(returning: (status >> 8) & 0xFF)
-            }.start()
+    /// The command's exit status; -1 when it could not be started or did not end within `timeout` seconds.
+    public static func run(_ command: String, timeout: Double = 120) async -> Int32 {
+        guard let child = try? Child("/bin/sh", ["-c", command], stdout: .null, stderr: .null) else { return -1 }
+        guard await child.exited(timeout: timeout) else {
+            await child.stop()
+            return -1
         }
+        return child.terminationStatus
     }
 }
 

@@ -7,8 +7,7 @@ import VicinotifyCore
 public final class WebhookReceiver: Sendable {
     public let port: Int
     public let http = CurlTransport()
-    private let process: Process
-    private let lifeline: Pipe
+    private let process: Child
 
     /// One request as the receiver saw it.
     public struct Receipt: Sendable {
@@ -38,20 +37,14 @@ public final class WebhookReceiver: Sendable {
     /// - Parameter secrets: the `whsec_` secrets signatures are checked against.
     public static func start(secrets: [String] = []) async throws -> WebhookReceiver {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("webhook_receiver.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script] + secrets
-        let out = Pipe()
-        let lifeline = Pipe()  // the receiver exits when this closes, i.e. when the test process ends
-        p.standardOutput = out
-        p.standardInput = lifeline
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        // Its stdin is the lifeline: the receiver exits when it closes, i.e. when the test process ends.
+        let p = try Child("python3", [script] + secrets, stdin: .pipe, stderr: .null)
+        let out = p.standardOutput!
         let line: String = await withCheckedContinuation { c in
             Thread.detachNewThread {
                 var bytes: [UInt8] = []
                 var b: UInt8 = 0
-                while read(out.fileHandleForReading.fileDescriptor, &b, 1) == 1, b != 0x0A { bytes.append(b) }
+                while read(out.fileDescriptor, &b, 1) == 1, b != 0x0A { bytes.append(b) }
                 c.resume(returning: String(decoding: bytes, as: UTF8.self))
             }
         }
@@ -59,20 +52,17 @@ public final class WebhookReceiver: Sendable {
             p.terminate()
             throw ControlError(message: "webhook_receiver.py did not start (printed '\(line)')")
         }
-        return WebhookReceiver(port: port, process: p, lifeline: lifeline)
+        return WebhookReceiver(port: port, process: p)
     }
 
-    private init(port: Int, process: Process, lifeline: Pipe) {
+    private init(port: Int, process: Child) {
         self.port = port
         self.process = process
-        self.lifeline = lifeline
     }
 
     deinit { stop() }
 
-    public func stop() {
-        if process.isRunning { process.terminate() }
-    }
+    public func stop() { process.terminate() }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 

@@ -20,31 +20,23 @@ import Testing
     /// which the in-process simulator needs to answer the binary.
     static func run(executable: URL = binary, _ args: [String], environment: [String: String] = [:],
                     signalAfterLines: Int? = nil) async throws -> Output {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        async let stderr = read(err) { _ in }
-        let stdout = await read(out) { data in
-            if let n = signalAfterLines, data.filter({ $0 == 0x0A }).count >= n, p.isRunning { p.terminate() }
+        let p = try Child(executable.path, args, environment: environment)
+        async let stderr = read(p.standardError!) { _ in }
+        let stdout = await read(p.standardOutput!) { data in
+            if let n = signalAfterLines, data.filter({ $0 == 0x0A }).count >= n { p.terminate() }
         }
         let errText = await stderr
         await p.exited()
         return Output(status: p.terminationStatus, stdout: stdout, stderr: errText)
     }
 
-    /// Reads a pipe to its end on a thread of its own, calling `progress` with everything read so far.
-    static func read(_ pipe: Pipe, progress: @escaping @Sendable (Data) -> Void) async -> String {
+    /// Reads a child's output to its end on a thread of its own, calling `progress` with everything read so far.
+    static func read(_ handle: FileHandle, progress: @escaping @Sendable (Data) -> Void) async -> String {
         await withCheckedContinuation { c in
             Thread.detachNewThread {
                 var all = Data()
                 while true {
-                    let chunk = pipe.fileHandleForReading.availableData
+                    let chunk = handle.availableData
                     if chunk.isEmpty { break }
                     all.append(chunk)
                     progress(all)

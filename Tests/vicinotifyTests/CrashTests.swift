@@ -17,16 +17,9 @@ import Testing
              "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "100ms"}]}
             """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
 
-        func start(once: Bool = false) throws -> Process {
-            let p = Process()
-            p.executableURL = CommandLineTests.binary
-            p.arguments = ["run", "--config", dir.file("config.json"), "--log-level", "error"] + (once ? ["--once"] : [])
-            let out = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-            out.seekToEndOfFile()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
+        func start(once: Bool = false) throws -> Child {
+            try Child(CommandLineTests.binary.path, ["run", "--config", dir.file("config.json"), "--log-level", "error"] + (once ? ["--once"] : []),
+                      stdout: .append(output), stderr: .null)
         }
 
         var rng = SystemRandomNumberGenerator()
@@ -36,7 +29,7 @@ import Testing
                 try await sim.control(.post, "/sim/tick", ["count": 1])
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...80, using: &rng)))
             }
-            kill(p.processIdentifier, SIGKILL)
+            p.send(SIGKILL)
             await p.exited()
         }
 

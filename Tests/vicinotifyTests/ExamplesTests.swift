@@ -72,8 +72,7 @@ import Testing
     /// A receiver's command line on a port, and the line it prints once listening.
     static let receivers: [(name: String, command: @Sendable (Int, TemporaryDirectory) -> [String], ready: String)] = [
         ("python", { port, _ in ["python3", example("python/webhook_receiver.py"), "--port", String(port)] }, "listening on"),
-        // `env --default-signal` unblocks SIGTERM, which a child of a test thread inherits blocked.
-        ("php", { port, dir in ["env", "--default-signal=TERM,INT", "WEBHOOK_SEEN_FILE=\(dir.file("seen"))",
+        ("php", { port, dir in ["env", "WEBHOOK_SEEN_FILE=\(dir.file("seen"))",
                                 "php", "-S", "127.0.0.1:\(port)", example("php/webhook_receiver.php")] }, "started"),
     ]
 

@@ -7,28 +7,16 @@ import Testing
 @Suite(.serialized) struct HardeningCommandTests {
     /// A running `vicinotify` with its output collected.
     struct Daemon {
-        let process: Process
+        let process: Child
         let stdout: OperationsTests.Collector
         let stderr: OperationsTests.Collector
 
         /// `shell` runs the binary through /bin/sh (for `ulimit`): `$0` is the binary, `"$@"` the arguments.
         static func start(_ args: [String], environment: [String: String] = [:], shell: String? = nil) throws -> Daemon {
-            let p = Process()
-            if let shell {
-                p.executableURL = URL(fileURLWithPath: "/bin/sh")
-                p.arguments = ["-c", shell, CommandLineTests.binary.path] + args
-            } else {
-                p.executableURL = CommandLineTests.binary
-                p.arguments = args
-            }
-            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, n in n }
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            p.standardInput = FileHandle.nullDevice
-            let d = Daemon(process: p, stdout: OperationsTests.Collector(out), stderr: OperationsTests.Collector(err))
-            try p.run()
-            return d
+            let (executable, arguments) = shell.map { ("/bin/sh", ["-c", $0, CommandLineTests.binary.path] + args) }
+                ?? (CommandLineTests.binary.path, args)
+            let p = try Child(executable, arguments, environment: environment)
+            return Daemon(process: p, stdout: OperationsTests.Collector(p.standardOutput!), stderr: OperationsTests.Collector(p.standardError!))
         }
 
         /// The process's peak resident set (VmHWM), in bytes.
@@ -51,7 +39,7 @@ import Testing
         }
 
         func stop() async -> Int32 {
-            if process.isRunning { process.terminate() }
+            process.terminate()
             await process.exited()
             return process.terminationStatus
         }

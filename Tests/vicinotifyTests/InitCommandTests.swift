@@ -54,14 +54,8 @@ import Testing
 
     /// The demo runs its simulator in-process: no child process is left for anyone to reap.
     @Test func theDemoStartsNoChildProcess() async throws {
-        let p = Process()
-        p.executableURL = CommandLineTests.binary
-        p.arguments = ["demo", "--duration", "3", "--agents", "5"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = await CommandLineTests.read(out) { data in
+        let p = try Child(CommandLineTests.binary.path, ["demo", "--duration", "3", "--agents", "5"], stderr: .null)
+        let text = await CommandLineTests.read(p.standardOutput!) { data in
             // Once events flow, the simulator is up: look for children of the demo then.
             if data.count > 2000, p.isRunning { Self.children.withLock { $0 = Self.childrenOf(p.processIdentifier) } }
         }

@@ -16,15 +16,9 @@ import Testing
              "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "200ms",
                           "queues": {"in_groups": ["SUPPORT", "BILLING"]}}]}
             """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
-        let p = Process()
-        p.executableURL = CommandLineTests.binary
-        p.arguments = ["run", "--config", dir.file("config.json")]
-        let errPipe = Pipe()
-        p.standardError = errPipe
-        let err = OperationsTests.Collector(errPipe)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        defer { if p.isRunning { p.terminate() } }
+        let p = try Child(CommandLineTests.binary.path, ["run", "--config", dir.file("config.json")], stdout: .null)
+        let err = OperationsTests.Collector(p.standardError!)
+        defer { p.terminate() }
         #expect(await err.line(containing: "vicinotify started") != nil)
         // The first poll's queues, bounded: the table has both rows once they are read.
         var table = ""

@@ -3,21 +3,13 @@ import TestSupport
 
 /// A child process and its output, stopped when the test is done.
 final class RunningChild: @unchecked Sendable {
-    let process = Process()
+    let process: Child
     let stdout: OperationsTests.Collector, stderr: OperationsTests.Collector
 
     init(_ args: [String], environment: [String: String] = [:], directory: String? = nil) throws {
-        process.executableURL = args[0].hasPrefix("/") ? URL(fileURLWithPath: args[0]) : URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = args[0].hasPrefix("/") ? Array(args.dropFirst()) : args
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        stdout = OperationsTests.Collector(out)
-        stderr = OperationsTests.Collector(err)
-        try process.run()
+        process = try Child(args[0], Array(args.dropFirst()), environment: environment, directory: directory)
+        stdout = OperationsTests.Collector(process.standardOutput!)
+        stderr = OperationsTests.Collector(process.standardError!)
     }
 
     /// The events printed so far, one CloudEvent JSON per line.

@@ -24,15 +24,9 @@ import Testing
                        "postgres": {"conninfo": "\(TestPostgres.conninfo)", "password_env": "LIFECYCLE_PG_PASS", "apply_schema": true},
                        "nats": {"servers": ["\(nats.url)"]}}}
             """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.bench)
-        p.arguments = ["lifecycle", "--config", dir.file("config.json"), "--cycles", "10"] + (close ? ["--close"] : [])
-        p.environment = ProcessInfo.processInfo.environment.merging(["LIFECYCLE_PG_PASS": TestPostgres.password]) { _, n in n }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = await CommandLineTests.read(out) { _ in }
+        let p = try Child(Self.bench, ["lifecycle", "--config", dir.file("config.json"), "--cycles", "10"] + (close ? ["--close"] : []),
+                          environment: ["LIFECYCLE_PG_PASS": TestPostgres.password], stderr: .null)
+        let text = await CommandLineTests.read(p.standardOutput!) { _ in }
         await p.exited()
         #expect(p.terminationStatus == 0)
         let rows = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -49,14 +43,8 @@ import Testing
 /// makes: issue 28's ceilings (a webhook request ≤ 8, an SSE socket ≤ 5; 13 and 7 before the journal feed).
 @Suite struct HandOverTests {
     @Test func anEventReachesAWebhookAndAnSSESocketWithinTheCeilings() async throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: SinkLifecycleTests.bench)
-        p.arguments = ["handovers", "--events", "3"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = await CommandLineTests.read(out) { _ in }
+        let p = try Child(SinkLifecycleTests.bench, ["handovers", "--events", "3"], stderr: .null)
+        let text = await CommandLineTests.read(p.standardOutput!) { _ in }
         await p.exited()
         #expect(p.terminationStatus == 0, "\(text)")
         let summary = text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] }

@@ -10,20 +10,14 @@ import VicinotifyCore
 /// `vicinotify tail` against the real server while the sink writes.
 @Suite struct TailCommandTests {
     /// Starts `vicinotify tail` with `args`; its stdout lines accumulate in the returned value.
-    static func tail(_ args: [String]) throws -> (Process, Awaitable<[String]>, Awaitable<String>) {
-        let p = Process()
-        p.executableURL = CommandLineTests.binary
-        p.arguments = ["tail", "--postgres", TestPostgres.conninfo] + args
-        p.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": TestPostgres.password]) { _, new in new }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
+    static func tail(_ args: [String]) throws -> (Child, Awaitable<[String]>, Awaitable<String>) {
+        let p = try Child(CommandLineTests.binary.path, ["tail", "--postgres", TestPostgres.conninfo] + args,
+                          environment: ["PGPASSWORD": TestPostgres.password])
+        let (out, err) = (p.standardOutput!, p.standardError!)
         let lines = Awaitable<[String]>([]), errors = Awaitable("")
-        try p.run()
         Thread.detachNewThread {
             var partial = Data()
-            while case let chunk = out.fileHandleForReading.availableData, !chunk.isEmpty {
+            while case let chunk = out.availableData, !chunk.isEmpty {
                 partial.append(chunk)
                 guard let end = partial.lastIndex(of: 0x0A) else { continue }
                 let complete = String(decoding: partial[..<end], as: UTF8.self).split(separator: "\n").map(String.init)
@@ -32,7 +26,7 @@ import VicinotifyCore
             }
         }
         Thread.detachNewThread {
-            while case let chunk = err.fileHandleForReading.availableData, !chunk.isEmpty {
+            while case let chunk = err.availableData, !chunk.isEmpty {
                 errors.update { $0 += String(decoding: chunk, as: UTF8.self) }
             }
         }
@@ -65,7 +59,7 @@ import VicinotifyCore
         for round in 0..<20 { await write(round: round) }
 
         let (process, lines, errors) = try Self.tail(["--table", table, "--channel", channel, "--since", "0"])
-        defer { if process.isRunning { process.terminate() } }
+        defer { process.terminate() }
         // Keep writing while the tail catches up, switches to notifications, and loses its connection.
         for round in 20..<60 {
             await write(round: round)
@@ -98,7 +92,7 @@ import VicinotifyCore
         }
         let (process, lines, _) = try Self.tail(["--table", table, "--channel", channel, "--since", "0",
                                                  "--type", "vicidial.agent.status_*", "--agent", "agent002"])
-        defer { if process.isRunning { process.terminate() } }
+        defer { process.terminate() }
         #expect(await lines.wait { !$0.isEmpty })
         let object = try #require(try JSONSerialization.jsonObject(with: Data(lines.value[0].utf8)) as? [String: Any])
         #expect(object["subject"] as? String == "agent002" && object["type"] as? String == "vicidial.agent.status_changed")
@@ -128,16 +122,9 @@ import VicinotifyCore
     @Test func onATerminalTailSaysWhatItFollows() async throws {
         let port = freeLoopbackPort()
         let command = "\(CommandLineTests.binary.path) tail --url http://127.0.0.1:\(port) --since 5m"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        p.arguments = ["-qec", command, "/dev/null"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let text = await CommandLineTests.read(out) { data in
-            if String(decoding: data, as: UTF8.self).contains("following"), p.isRunning { p.terminate() }
+        let p = try Child("/usr/bin/script", ["-qec", command, "/dev/null"], stderr: .null)
+        let text = await CommandLineTests.read(p.standardOutput!) { data in
+            if String(decoding: data, as: UTF8.self).contains("following") { p.terminate() }
         }
         await p.exited()
         #expect(text.contains("vicinotify tail: following http://127.0.0.1:\(port)/v1/events from 5m"), "\(text)")

@@ -10,30 +10,17 @@ import Testing
 
     /// Runs the browser script in `mode`; returns its JSON report.
     func run(_ mode: String) async throws -> [String: Any] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.root.appendingPathComponent("Tests/Browser/wallboard_test.py").path,
-                       CommandLineTests.binary.path, Self.artifacts, mode]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read on threads of their own: a blocking read would hold one of the cooperative pool's two threads
-        // (and stall every other test) for the whole browser run.
-        async let stdout = Self.readToEnd(out)
-        async let stderr = Self.readToEnd(err)
-        let (o, e) = await (stdout, stderr)
+        let p = try Child("python3", [Self.root.appendingPathComponent("Tests/Browser/wallboard_test.py").path,
+                                      CommandLineTests.binary.path, Self.artifacts, mode])
+        async let stdout = CommandLineTests.read(p.standardOutput!) { _ in }
+        async let stderr = CommandLineTests.read(p.standardError!) { _ in }
+        let (text, e) = await (stdout, stderr)
         await p.exited()
-        let text = String(decoding: o, as: UTF8.self)
         let report = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
-        #expect(report != nil, "the browser test reported nothing: \(String(decoding: e, as: UTF8.self).suffix(2000)) (scripts/setup --browser installs it)")
+        #expect(report != nil, "the browser test reported nothing: \(e.suffix(2000)) (scripts/setup --browser installs it)")
         try? text.write(toFile: Self.artifacts + "/wallboard-\(mode).json", atomically: true, encoding: .utf8)
         print("wallboard \(mode): \(text)")
         return report ?? [:]
-    }
-
-    static func readToEnd(_ pipe: Pipe) async -> Data {
-        await withCheckedContinuation { c in Thread { c.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }.start() }
     }
 
     @Test func thePageShowsTheFloorItsChangesAlertsAndStaleness() async throws {
