@@ -14,11 +14,13 @@ import Testing
         try RunningChild([CommandLineTests.binary.path, "run", "--config", dir.file("config.json")])
     }
 
+    /// The daemon's configuration over the in-process simulator. A loaded test process can take seconds to
+    /// answer, and a poll that times out counts the source down (`down_after: 1`), hence 5 s.
     static func config(_ dir: TemporaryDirectory, sim: RunningSimulator, port: Int, sinks: String = #"{"stdout": {"enabled": false}}"#) throws {
         try Data("""
             {"state_dir": "state", "sinks": \(sinks), "http": {"listen": "127.0.0.1:\(port)"},
              "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "100ms",
-                          "timeout": "1s", "down_after": 1}]}
+                          "timeout": "5s", "down_after": 1}]}
             """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
     }
 
