@@ -38,6 +38,11 @@ public final class Child: Sendable {
         // Each stream: the end the child gets is dup2'ed onto 0, 1 or 2; the parent keeps the other one.
         var childEnds: [Int32] = []
         var parentEnds: [Int32?] = []
+        var started = false
+        defer {
+            childEnds.forEach { close($0) }
+            if !started { parentEnds.compactMap { $0 }.forEach { close($0) } }
+        }
         for (fd, stream) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
             switch stream {
             case .inherit:
@@ -58,7 +63,6 @@ public final class Child: Sendable {
                 parentEnds.append(mine)
             }
         }
-        defer { childEnds.forEach { close($0) } }
         if let directory {
             try Self.check(Self.addChdir(&actions, directory), "posix_spawn_file_actions_addchdir_np")
         }
@@ -81,9 +85,9 @@ public final class Child: Sendable {
         let spawned = executable.contains("/") ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
                                                : posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else {
-            parentEnds.compactMap { $0 }.forEach { close($0) }
             throw ChildError(message: "cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
+        started = true
         let child = pid
         processIdentifier = child
         let handles = parentEnds.map { $0.map { FileHandle(fileDescriptor: $0, closeOnDealloc: true) } }
