@@ -22,7 +22,7 @@ public final class MariaDBConnection {
             try MariaDB.call("mysql_options(MYSQL_OPT_SSL_CA)", on: mysql) { mysql_options(mysql, MYSQL_OPT_SSL_CA, ca) }
             var verify: my_bool = 1
             try MariaDB.call("mysql_options(MYSQL_OPT_SSL_VERIFY_SERVER_CERT)", on: mysql) {
-                mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
+                return mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
             }
         }
         if options.requireTLS {
@@ -31,7 +31,7 @@ public final class MariaDBConnection {
         }
         try MariaDB.call("mysql_options(MYSQL_SET_CHARSET_NAME)", on: mysql) { mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4") }
         _ = try MariaDB.handle("mysql_real_connect", on: mysql) {
-            mysql_real_connect(mysql, options.socket == nil ? options.host : nil, options.user, options.password, options.database,
+            return mysql_real_connect(mysql, options.socket == nil ? options.host : nil, options.user, options.password, options.database,
                                UInt32(options.port), options.socket, 0)
         }
         // Connector/C 3.3 connects in plain text to a server without TLS even when told to enforce it.

@@ -55,7 +55,7 @@ public final class NATSConnection: @unchecked Sendable {
         try NATS.call("bad NATS server list") {
             servers.withUnsafeMutableBufferPointer { buf in
                 buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
-                    natsOptions_SetServers(opts, $0, Int32(buf.count))
+                    return natsOptions_SetServers(opts, $0, Int32(buf.count))
                 }
             }
         }

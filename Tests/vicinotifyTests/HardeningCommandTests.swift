@@ -15,8 +15,8 @@ import Testing
         static func start(_ args: [String], environment: [String: String] = [:], shell: String? = nil) throws -> Daemon {
             let (executable, arguments) = shell.map { ("/bin/sh", ["-c", $0, CommandLineTests.binary.path] + args) }
                 ?? (CommandLineTests.binary.path, args)
-            let p = try Child(executable, arguments, environment: environment)
-            return Daemon(process: p, stdout: OperationsTests.Collector(p.standardOutput!), stderr: OperationsTests.Collector(p.standardError!))
+            let child = try RunningChild([executable] + arguments, environment: environment)
+            return Daemon(process: child.process, stdout: child.stdout, stderr: child.stderr)
         }
 
         /// The process's peak resident set (VmHWM), in bytes.

@@ -86,9 +86,9 @@ import Testing
             """
         _ = FileManager.default.createFile(atPath: dir.file("config.json"), contents: Data(config.utf8))
 
-        let p = try Child(CommandLineTests.binary.path, ["run", "--config", dir.file("config.json"), "--log-format", "json", "--log-level", "debug"],
-                          environment: ["VICI_PASS": Self.password, "HOOK_SECRET": Self.secret])
-        let stdout = Collector(p.standardOutput!), stderr = Collector(p.standardError!)
+        let daemon = try RunningChild([CommandLineTests.binary.path, "run", "--config", dir.file("config.json"), "--log-format", "json", "--log-level", "debug"],
+                                      environment: ["VICI_PASS": Self.password, "HOOK_SECRET": Self.secret])
+        let (p, stdout, stderr) = (daemon.process, daemon.stdout, daemon.stderr)
         defer { p.terminate() }
 
         let serving = try #require(await stderr.line(containing: "serving /metrics"))

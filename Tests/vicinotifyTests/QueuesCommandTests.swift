@@ -16,8 +16,8 @@ import Testing
              "sources": [{"name": "sim", "url": "\(sim.apiURL)", "user": "apiuser", "password": "apipass", "interval": "200ms",
                           "queues": {"in_groups": ["SUPPORT", "BILLING"]}}]}
             """.utf8).write(to: URL(fileURLWithPath: dir.file("config.json")))
-        let p = try Child(CommandLineTests.binary.path, ["run", "--config", dir.file("config.json")], stdout: .null)
-        let err = OperationsTests.Collector(p.standardError!)
+        let daemon = try RunningChild([CommandLineTests.binary.path, "run", "--config", dir.file("config.json")])
+        let (p, err) = (daemon.process, daemon.stderr)
         defer { p.terminate() }
         #expect(await err.line(containing: "vicinotify started") != nil)
         // The first poll's queues, bounded: the table has both rows once they are read.
